@@ -1,0 +1,61 @@
+// AArch64 (AAPCS64, Linux). Frame record: x29 points at {caller x29, x30} (AAPCS64 §6.2.3,
+// "The Frame Pointer"), so the caller's fp is at [fp] and the return address at [fp+8].
+// A frame without a record finds its caller in x30.
+
+import { UC_ARCH, UC_MODE, ARM64_REG } from '../emu/consts.js';
+import { linkRegisterFrame0, u32le, type PrologueDecoder } from './frame0.js';
+import type { Arch, TrapMeaning } from './types.js';
+
+const prologue: PrologueDecoder = {
+  frameSetupOffset(code) {
+    for (let off = 0; off + 4 <= code.length; off += 4) {
+      // add x29, sp, #imm12 (mov x29, sp is imm 0): sf=1 op=0 S=0 100010 sh=0, Rn=31, Rd=29
+      if (((u32le(code, off) & 0xffc003ff) >>> 0) === 0x910003fd) return off;
+    }
+    return null;
+  },
+  isReturn: (b) => b.length >= 4 && u32le(b, 0) === 0xd65f03c0, // ret (x30)
+};
+
+function interrupt(intno: number): TrapMeaning | null {
+  // QEMU target/arm EXCP_* numbers, as Unicorn's interrupt hook passes them.
+  switch (intno) {
+    case 2: return { kind: 'syscall' }; // EXCP_SWI: svc, pc already past it
+    case 7: return { kind: 'signal', signal: 'SIGTRAP', reason: 'breakpoint (brk)', pcAdjust: 0 }; // EXCP_BKPT
+    case 1: return { kind: 'signal', signal: 'SIGILL', reason: 'illegal instruction', pcAdjust: 0 }; // EXCP_UDEF
+    default: return null;
+  }
+}
+
+export const aarch64: Arch = {
+  name: 'aarch64',
+  elf: { machine: 183, bits: 64 },
+  ptrSize: 8,
+  engine: { arch: UC_ARCH.ARM64, mode: UC_MODE.ARM },
+  regs: {
+    pc: ARM64_REG.PC,
+    sp: ARM64_REG.SP,
+    fp: ARM64_REG.X29,
+    link: ARM64_REG.X30,
+    args: [ARM64_REG.X0, ARM64_REG.X1, ARM64_REG.X2, ARM64_REG.X3, ARM64_REG.X4, ARM64_REG.X5, ARM64_REG.X6, ARM64_REG.X7],
+    show: [
+      { name: 'pc', id: ARM64_REG.PC }, { name: 'sp', id: ARM64_REG.SP }, { name: 'x29', id: ARM64_REG.X29 },
+      { name: 'x30', id: ARM64_REG.X30 }, { name: 'x0', id: ARM64_REG.X0 }, { name: 'x1', id: ARM64_REG.X1 },
+      { name: 'x2', id: ARM64_REG.X2 }, { name: 'x3', id: ARM64_REG.X3 },
+    ],
+  },
+  record: { callerFp: 0, returnAddress: 8 },
+  stackAlign: 16,
+  syscall: {
+    numberReg: ARM64_REG.X8,
+    argRegs: [ARM64_REG.X0, ARM64_REG.X1, ARM64_REG.X2, ARM64_REG.X3, ARM64_REG.X4, ARM64_REG.X5],
+    retReg: ARM64_REG.X0,
+    numbers: { write: 64, exit: 93, exit_group: 94 },
+  },
+  syscallPcAdjust: 4,
+  interrupt,
+  invalidInstruction() {
+    return { kind: 'signal', signal: 'SIGILL', reason: 'illegal instruction', pcAdjust: 0 };
+  },
+  frame0Caller: (ctx) => linkRegisterFrame0(ctx, prologue, 'x30'),
+};

@@ -1,0 +1,101 @@
+// The Arch interface: everything that differs between guest architectures, as data
+// plus a few small pure functions. Shared code names registers only through the aliases
+// here (pc, sp, fp, link), never rip or x29.
+
+import type { Signal } from './signals.js';
+
+/** One spelling per arch everywhere: flags, folders, file names, JSON. */
+export type ArchName = 'aarch64' | 'x86-64' | 'rv32' | 'rv64';
+export const ARCH_NAMES: readonly ArchName[] = ['aarch64', 'x86-64', 'rv32', 'rv64'];
+
+/** Engine register ids behind the aliases shared code uses. */
+export interface RegisterIds {
+  pc: number;
+  sp: number;
+  fp: number;
+  /** Link register (x30, ra); absent on x86-64, whose return address is pushed on the stack. */
+  link?: number;
+  /** Integer argument registers in calling-convention order. */
+  args: readonly number[];
+  /** Named registers shown in reports, in display order. */
+  show: readonly { name: string; id: number }[];
+}
+
+/** Where the frame record sits relative to the frame pointer, in bytes (psABI). */
+export interface FrameRecordLayout {
+  callerFp: number;
+  returnAddress: number;
+}
+
+/** How an engine event (CPU exception number, invalid instruction) maps to what Linux would do. */
+export type TrapMeaning =
+  | { kind: 'syscall' }
+  | {
+      kind: 'signal';
+      signal: Signal;
+      reason: string;
+      /** Bytes to subtract from the pc seen in the hook to get the trapping instruction. */
+      pcAdjust: number;
+      /** True when the pc seen in the hook is only the start of the translated block. */
+      pcImprecise?: boolean;
+    };
+
+/** Linux system-call ABI of the arch: registers and the numbers crashlab handles. */
+export interface SyscallAbi {
+  numberReg: number;
+  argRegs: readonly number[];
+  retReg: number;
+  /** Syscall numbers by name (only those the syscall layer knows). */
+  numbers: Readonly<Record<string, number>>;
+}
+
+/** What the frame-0 rule needs to decide whether frame #0 has its own frame record. */
+export interface Frame0Context {
+  pc: bigint;
+  sp: bigint;
+  fp: bigint;
+  link: bigint | undefined;
+  /** The function containing pc, from the symbol table; null when pc is in no function. */
+  func: { start: bigint; end: bigint } | null;
+  /** Whether an address lies in an executable segment. */
+  isCode(addr: bigint): boolean;
+  readPtr(addr: bigint): bigint | null;
+  readBytes(addr: bigint, n: number): Uint8Array | null;
+}
+
+/** How frame #1 was found when frame #0 has no record of its own. */
+export interface Frame0Caller {
+  returnAddress: bigint;
+  rule: 'link-register' | 'stack-slot';
+  /** Human description of where it came from, e.g. "[sp]" or "x30". */
+  where: string;
+}
+
+export interface Arch {
+  name: ArchName;
+  /** e_machine and ELF class (32 or 64) that select this arch. */
+  elf: { machine: number; bits: 32 | 64 };
+  ptrSize: 4 | 8;
+  /** Unicorn arch and mode for this guest. */
+  engine: { arch: number; mode: number };
+  regs: RegisterIds;
+  record: FrameRecordLayout;
+  /** Stack pointer alignment at process entry (psABI). */
+  stackAlign: number;
+  syscall: SyscallAbi;
+  /** Map a CPU exception delivered through the interrupt hook. */
+  interrupt(intno: number): TrapMeaning | null;
+  /** Map an invalid-instruction stop, given the instruction bytes at the reported pc. */
+  invalidInstruction(bytes: Uint8Array | null): TrapMeaning;
+  /** Bytes to subtract from the pc seen when a syscall arrives, to get the syscall instruction. */
+  syscallPcAdjust: number;
+  /** Whether syscalls arrive as an instruction hook (x86-64 `syscall`) instead of an interrupt. */
+  syscallInsn?: number;
+  /**
+   * Frame #0 without a record of its own (leaf that saved none, first instruction, pc 0):
+   * where the caller's return address is. Null when frame #0 has a record.
+   */
+  frame0Caller(ctx: Frame0Context): Frame0Caller | null;
+  /** Registers to set before the first instruction (FPU enable, etc.), beyond pc and sp. */
+  initialRegisters?: readonly { id: number; value: bigint }[];
+}

@@ -1,0 +1,68 @@
+// `crashlab emu`: run a guest to its exit, fault, trap or time limit and report.
+
+import { writeSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { ARCH_NAMES } from '../arch/index.js';
+import { runEmu } from '../pipeline.js';
+import { toJson } from '../report/json.js';
+import { renderText } from '../report/text.js';
+import { log } from '../log.js';
+import { UsageError } from './errors.js';
+
+export interface EmuArgs {
+  elf: string;
+  args: string[];
+  arch?: string;
+  json: boolean;
+  timeout: number;
+  'max-insns': number;
+  env: string[];
+}
+
+export function emuBuilder(y: Argv): Argv<EmuArgs> {
+  return y
+    .positional('elf', { type: 'string', describe: 'statically linked guest ELF (aarch64, x86-64, rv32 or rv64)', demandOption: true })
+    .positional('args', { type: 'string', array: true, describe: 'arguments passed to the guest (after --)', default: [] })
+    .option('arch', { type: 'string', describe: `check the guest arch (${ARCH_NAMES.join(', ')}); read from the ELF header when omitted` })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout (guest output captured into it)' })
+    .option('timeout', { type: 'number', default: 10, describe: 'stop the guest after this many seconds (outcome timeout, exit 124)' })
+    .option('max-insns', { type: 'number', default: 0, describe: 'stop the guest after this many instructions (0: no limit)' })
+    .option('env', { type: 'string', array: true, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
+    .example('$0 emu guests/build/rv64/null-write.elf', 'run a guest and print where it crashed')
+    .example('$0 emu --arch rv64 prog.elf -- arg1 arg2', 'check the arch and pass arguments')
+    .example('$0 emu --json prog.elf', 'machine-readable report on stdout') as unknown as Argv<EmuArgs>;
+}
+
+export async function emuCommand(a: EmuArgs): Promise<number> {
+  if (a.arch !== undefined && !(ARCH_NAMES as readonly string[]).includes(a.arch)) {
+    throw new UsageError(`unknown --arch '${a.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
+  }
+  if (!(a.timeout > 0) || !Number.isFinite(a.timeout)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
+  if (!Number.isInteger(a['max-insns']) || a['max-insns'] < 0) throw new UsageError(`--max-insns must be a non-negative integer, got ${a['max-insns']}`);
+  for (const e of a.env) if (!e.includes('=')) throw new UsageError(`--env expects K=V, got '${e}'`);
+  const captured: { 1: Uint8Array[]; 2: Uint8Array[] } = { 1: [], 2: [] };
+  const output = a.json
+    ? (fd: 1 | 2, d: Uint8Array) => void captured[fd].push(d.slice())
+    : (fd: 1 | 2, d: Uint8Array) => void writeSync(fd, d);
+  const warnings: string[] = [];
+  const crash = await runEmu({
+    path: a.elf,
+    arch: a.arch,
+    argv: [a.elf, ...a.args.map(String)],
+    env: a.env,
+    limits: { timeoutMs: a.timeout * 1000, maxInsns: a['max-insns'] },
+    output,
+    warn: (m) => warnings.push(m),
+  });
+  if (warnings.length) {
+    const l = await log();
+    for (const w of warnings) l.warn(w);
+  }
+  if (a.json) {
+    const text = (fd: 1 | 2) => Buffer.concat(captured[fd]).toString('utf8');
+    writeSync(1, JSON.stringify(toJson(crash, text(1), text(2)), null, 2) + '\n');
+  } else {
+    writeSync(2, renderText(crash));
+  }
+  return crash.outcome.exitCode;
+}

@@ -1,0 +1,34 @@
+// The crashlab command line: yargs commands, one top-level catch, exit statuses.
+
+import yargs from 'yargs';
+import { setLogLevel } from '../log.js';
+import { emuBuilder, emuCommand, type EmuArgs } from './emu.js';
+import { reportError, UsageError } from './errors.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName('crashlab')
+    .usage('$0 <command> [options]\n\nRun foreign-arch ELF guests under Unicorn and print an exact, symbolized backtrace at the fault.')
+    .parserConfiguration({ 'populate--': true })
+    .option('log-level', { type: 'string', default: process.env.CRASHLAB_LOG ?? 'warn', describe: 'log level for crashlab\'s own logs on stderr', global: true })
+    .middleware((a) => setLogLevel(String(a['log-level'])))
+    .command<EmuArgs>('emu <elf> [args..]', 'run a guest ELF and report how it stopped', emuBuilder, async (a) => {
+      const extra = (a as unknown as { '--'?: string[] })['--'] ?? [];
+      code = await emuCommand({ ...a, args: [...(a.args ?? []), ...extra].map(String) });
+    })
+    .demandCommand(1, 'give a command (try: crashlab emu --help)')
+    .strict()
+    .help()
+    .version()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(e);
+  }
+  return code;
+}

@@ -1,0 +1,240 @@
+// The machine: one Unicorn engine holding one guest image, the hooks that turn engine
+// events into stop events, and the syscall layer. A guest crash is a value (StopEvent),
+// never an exception; exceptions are for crashlab's own failures.
+
+import type { Arch } from '../arch/index.js';
+import type { Signal } from '../arch/signals.js';
+import { isCode, type GuestImage } from '../loader/image.js';
+import { buildProcessStack } from '../loader/process.js';
+import { UC_ERR, UC_MEM, UC_PROT } from './consts.js';
+import { handleSyscall, type SyscallHost } from './syscalls.js';
+import { Engine, errorName } from './unicorn.js';
+
+export type Access = 'read' | 'write' | 'fetch';
+
+export interface MemoryFault {
+  access: Access;
+  cause: 'unmapped' | 'protected';
+  address: bigint;
+  size: number;
+}
+
+export type StopEvent =
+  | { kind: 'exit'; code: number }
+  | {
+      kind: 'signal';
+      signal: Signal;
+      reason: string;
+      pc: bigint;
+      /** False while pc is only the start of the translated block (see exact-pc.ts). */
+      pcExact: boolean;
+      memory?: MemoryFault;
+    }
+  | { kind: 'timeout'; reason: string; pc: bigint };
+
+export interface RunLimits {
+  timeoutMs: number;
+  /** 0 for no instruction limit. */
+  maxInsns: number;
+}
+
+export type OutputSink = (fd: 1 | 2, data: Uint8Array) => void;
+
+export interface Registers {
+  pc: bigint;
+  sp: bigint;
+  fp: bigint;
+  link?: bigint;
+}
+
+const MEM_KIND: Record<number, { access: Access; cause: 'unmapped' | 'protected' }> = {
+  [UC_MEM.READ_UNMAPPED]: { access: 'read', cause: 'unmapped' },
+  [UC_MEM.WRITE_UNMAPPED]: { access: 'write', cause: 'unmapped' },
+  [UC_MEM.FETCH_UNMAPPED]: { access: 'fetch', cause: 'unmapped' },
+  [UC_MEM.READ_PROT]: { access: 'read', cause: 'protected' },
+  [UC_MEM.WRITE_PROT]: { access: 'write', cause: 'protected' },
+  [UC_MEM.FETCH_PROT]: { access: 'fetch', cause: 'protected' },
+};
+
+function permsOf(p: { r: boolean; w: boolean; x: boolean }): number {
+  return (p.r ? UC_PROT.READ : 0) | (p.w ? UC_PROT.WRITE : 0) | (p.x ? UC_PROT.EXEC : 0);
+}
+
+export class Machine {
+  readonly arch: Arch;
+  private event: StopEvent | null = null;
+  private lastMemFault: MemoryFault | null = null;
+
+  private constructor(
+    readonly image: GuestImage,
+    private readonly engine: Engine,
+    private readonly output: OutputSink,
+  ) {
+    this.arch = image.arch;
+  }
+
+  /** Open an engine, map the image and the stack, and set up the process start. */
+  static create(image: GuestImage, argv: readonly string[], env: readonly string[], output: OutputSink): Machine {
+    const arch = image.arch;
+    const engine = Engine.open(arch.engine.arch, arch.engine.mode);
+    try {
+      for (const r of image.regions) {
+        engine.memMap(r.start, r.size, permsOf(r.perms));
+      }
+      for (const r of image.regions) for (const d of r.data) engine.memWrite(d.addr, d.bytes);
+      const ps = buildProcessStack(image, argv, env);
+      engine.memWrite(ps.base, ps.bytes);
+      engine.regWrite(arch.regs.sp, ps.sp);
+      for (const { id, value } of arch.initialRegisters ?? []) engine.regWrite(id, value);
+      const m = new Machine(image, engine, output);
+      m.installHooks();
+      return m;
+    } catch (e) {
+      engine.close();
+      throw e;
+    }
+  }
+
+  private stopWith(ev: StopEvent): void {
+    if (!this.event) this.event = ev;
+    this.engine.stop();
+  }
+
+  private signalAt(meaning: { signal: Signal; reason: string }, pc: bigint, pcExact: boolean, memory?: MemoryFault): void {
+    this.stopWith({ kind: 'signal', signal: meaning.signal, reason: meaning.reason, pc, pcExact, memory });
+  }
+
+  private installHooks(): void {
+    const { engine, arch } = this;
+    const host: SyscallHost = {
+      arch,
+      reg: (id) => engine.regRead(id),
+      setReg: (id, v) => engine.regWrite(id, v),
+      read: (a, n) => engine.tryMemRead(a, n),
+      output: (fd, d) => this.output(fd, d),
+    };
+    const syscall = (pcOfInsn: bigint) => {
+      const r = handleSyscall(host);
+      if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
+      else if (r.kind === 'unsupported') {
+        this.signalAt({ signal: 'SIGSYS', reason: `unsupported system call ${r.number}` }, pcOfInsn, true);
+      }
+    };
+    engine.onInterrupt((intno) => {
+      const pc = engine.regRead(arch.regs.pc);
+      const m = arch.interrupt(intno);
+      if (m === null) {
+        this.signalAt({ signal: 'SIGILL', reason: `unhandled CPU exception ${intno}` }, pc, false);
+      } else if (m.kind === 'syscall') {
+        syscall(pc - BigInt(arch.syscallPcAdjust));
+      } else {
+        this.signalAt(m, pc - BigInt(m.pcAdjust), !m.pcImprecise);
+      }
+    });
+    if (arch.syscallInsn !== undefined) {
+      engine.onSyscallInsn(arch.syscallInsn, () => syscall(engine.regRead(arch.regs.pc) - BigInt(arch.syscallPcAdjust)));
+    }
+    engine.onMemInvalid((type, address, size) => {
+      const kind = MEM_KIND[type];
+      if (!kind) return false;
+      const fault: MemoryFault = { ...kind, address, size };
+      this.lastMemFault = fault;
+      // A fetch fault happens at the fetched address itself; other faults are reported at
+      // the block start by Unicorn 2.0.1 and refined later.
+      const pc = kind.access === 'fetch' ? address : engine.regRead(arch.regs.pc);
+      this.signalAt({ signal: 'SIGSEGV', reason: describeFault(this.image, fault) }, pc, kind.access === 'fetch', fault);
+      return false;
+    });
+    engine.onInsnInvalid(() => {
+      const pc = engine.regRead(arch.regs.pc);
+      const m = arch.invalidInstruction(engine.tryMemRead(pc, 4) ?? engine.tryMemRead(pc, 2));
+      if (m.kind === 'signal') this.signalAt(m, pc - BigInt(m.pcAdjust), !m.pcImprecise);
+      return false;
+    });
+  }
+
+  /** Run from the entry point until the guest exits, faults, traps or runs out of time. */
+  run(limits: RunLimits): StopEvent {
+    const until = (1n << BigInt(this.arch.ptrSize * 8)) - 1n; // never a valid pc on any guest
+    const began = performance.now();
+    const err = this.engine.start(this.image.entry, until, Math.round(limits.timeoutMs * 1000), limits.maxInsns);
+    const elapsedMs = performance.now() - began;
+    if (this.event) return this.event;
+    const pc = this.engine.regRead(this.arch.regs.pc);
+    if (err === UC_ERR.INSN_INVALID) {
+      const m = this.arch.invalidInstruction(this.engine.tryMemRead(pc, 4) ?? this.engine.tryMemRead(pc, 2));
+      if (m.kind === 'signal') return { kind: 'signal', signal: m.signal, reason: m.reason, pc: pc - BigInt(m.pcAdjust), pcExact: !m.pcImprecise };
+    }
+    if (err !== 0) {
+      const fault = this.lastMemFault;
+      if (fault) return { kind: 'signal', signal: 'SIGSEGV', reason: describeFault(this.image, fault), pc, pcExact: false, memory: fault };
+      return { kind: 'signal', signal: 'SIGILL', reason: `emulation stopped: ${errorName(err)}`, pc, pcExact: false };
+    }
+    if (pc === until) {
+      const memory: MemoryFault = { access: 'fetch', cause: 'unmapped', address: pc, size: this.arch.ptrSize };
+      return { kind: 'signal', signal: 'SIGSEGV', reason: describeFault(this.image, memory), pc, pcExact: true, memory };
+    }
+    const byCount = limits.maxInsns > 0 && elapsedMs < limits.timeoutMs * 0.95;
+    const reason = byCount ? `instruction limit of ${limits.maxInsns} reached` : `time limit of ${formatSeconds(limits.timeoutMs)} reached`;
+    return { kind: 'timeout', reason, pc };
+  }
+
+  registers(): Registers {
+    const r = this.arch.regs;
+    return {
+      pc: this.engine.regRead(r.pc),
+      sp: this.engine.regRead(r.sp),
+      fp: this.engine.regRead(r.fp),
+      link: r.link === undefined ? undefined : this.engine.regRead(r.link),
+    };
+  }
+
+  readRegister(id: number): bigint {
+    return this.engine.regRead(id);
+  }
+
+  read(addr: bigint, n: number): Uint8Array | null {
+    if (addr < 0n) return null;
+    return this.engine.tryMemRead(addr, n);
+  }
+
+  isCode(addr: bigint): boolean {
+    return isCode(this.image, addr);
+  }
+
+  /** Size in bytes of the translated block starting at pc, if the engine has it cached. */
+  blockSize(pc: bigint): number | null {
+    return this.engine.tbRequestCache(pc)?.size ?? null;
+  }
+
+  /** Call cb before each instruction in [begin, end] (inclusive; only for narrow ranges). */
+  onCode(begin: bigint, end: bigint, cb: (addr: bigint) => void): void {
+    this.engine.onCode(begin, end, (addr) => cb(addr));
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)} s`;
+}
+
+const plural = (n: number) => (n === 1 ? 'byte' : 'bytes');
+
+/** "write of 4 bytes to unmapped address 0x0", as a kernel-minded person would say it. */
+export function describeFault(image: GuestImage, f: MemoryFault): string {
+  const addr = '0x' + f.address.toString(16);
+  let text: string;
+  if (f.access === 'fetch') {
+    text = f.cause === 'unmapped' ? `instruction fetch from unmapped address ${addr}` : `instruction fetch from non-executable address ${addr}`;
+  } else {
+    const what = `${f.access} of ${f.size} ${plural(f.size)} ${f.access === 'write' ? 'to' : 'from'}`;
+    const where = f.cause === 'unmapped' ? 'unmapped' : f.access === 'write' ? 'read-only' : 'unreadable';
+    text = `${what} ${where} address ${addr}`;
+  }
+  const { guardBottom, bottom } = image.stack;
+  if (f.address >= guardBottom && f.address < bottom) text += ' (stack overflow into the guard region below the stack)';
+  return text;
+}

@@ -1,0 +1,606 @@
+// Thin typed binding to the native Unicorn 2 library (libunicorn.so.2) through koffi.
+//
+// This is the only module that imports koffi. The library is loaded lazily on first use.
+// Guest addresses and register values are always bigint. The normal run path installs no
+// per-instruction JS hook; hooks are opt-in and each costs a JS call per event.
+//
+// Facts about 2.0.1 that shape this file (measured, see also /work/shared/unicorn-notes.md):
+// - koffi 3.3.4 passes uint64_t callback arguments as *signed* 64-bit values: a Number when
+//   it fits in 53 bits, else a BigInt, and values >= 2^63 arrive negative. Struct decoding
+//   and output buffers are fine. Every uint64 callback argument is normalised with
+//   BigInt.asUintN(64, ...).
+// - uc_mem_write does not invalidate translated blocks: call tbRemoveCache/tbFlush after
+//   writing over code that already ran (uc_emu_start only drops the block holding `until`).
+// - UC_CTL_TB_REQUEST_CACHE segfaults the process if translating the block faults (start
+//   address unmapped or not executable, or the block runs into such memory), because
+//   2.0.1's uc_gen_tb has no sigsetjmp around tb_gen_code. tbRequestCache checks first.
+import koffi from 'koffi';
+import type { LibraryHandle, TypeObject } from 'koffi';
+import { UC_ARCH, UC_CTL, UC_CTL_IO, UC_ERR, UC_HOOK, UC_PROT } from './consts.js';
+
+export * from './consts.js';
+
+const LIBRARY = 'libunicorn.so.2';
+
+/** The native library (or koffi's binary for this platform) cannot be loaded or is too old. */
+export class UnicornUnavailableError extends Error {
+  override readonly name = 'UnicornUnavailableError';
+}
+
+/** A Unicorn call returned a uc_err other than UC_ERR_OK. */
+export class UnicornError extends Error {
+  override readonly name = 'UnicornError';
+  constructor(
+    /** The uc_err value (UC_ERR.*). */
+    readonly code: number,
+    /** The C function that failed, e.g. "uc_mem_map". */
+    readonly op: string,
+    /** Formatted arguments of the call, e.g. ["0x10000", "0x1000"]. */
+    readonly args: readonly string[] = [],
+  ) {
+    super(`${op}(${args.join(', ')}): ${errorText(code)}`);
+  }
+  /** The C name of `code`, e.g. "UC_ERR_READ_UNMAPPED". */
+  get codeName(): string {
+    return errorName(this.code);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// C prototypes (unicorn.h). One table; the interface below is the JS view of each entry.
+
+/** Opaque engine handle: koffi 3 represents pointers as BigInt. */
+type UcHandle = bigint;
+/** Buffers koffi passes as `void *`. */
+type Bytes = Uint8Array | BigUint64Array | Uint32Array;
+
+interface UcApi {
+  uc_version(major: [number], minor: [number]): number;
+  uc_open(arch: number, mode: number, uc: [UcHandle | null]): number;
+  uc_close(uc: UcHandle): number;
+  uc_strerror(code: number): string;
+  uc_errno(uc: UcHandle): number;
+  uc_emu_start(uc: UcHandle, begin: bigint, until: bigint, timeout: number, count: number): number;
+  uc_emu_stop(uc: UcHandle): number;
+  uc_mem_map(uc: UcHandle, address: bigint, size: bigint, perms: number): number;
+  uc_mem_protect(uc: UcHandle, address: bigint, size: bigint, perms: number): number;
+  uc_mem_unmap(uc: UcHandle, address: bigint, size: bigint): number;
+  uc_mem_read(uc: UcHandle, address: bigint, bytes: Bytes, size: number): number;
+  uc_mem_write(uc: UcHandle, address: bigint, bytes: Bytes, size: number): number;
+  uc_mem_regions(uc: UcHandle, regions: [bigint | null], count: [number]): number;
+  uc_free(mem: bigint): number;
+  uc_reg_read(uc: UcHandle, regid: number, value: Bytes): number;
+  uc_reg_write(uc: UcHandle, regid: number, value: Bytes): number;
+  /** Variadic tail: for UC_HOOK_INSN pass ('int', instructionId). */
+  uc_hook_add(uc: UcHandle, hh: [number | bigint], type: number, callback: bigint,
+    userData: null, begin: bigint, end: bigint, ...variadic: unknown[]): number;
+  uc_hook_del(uc: UcHandle, hh: number | bigint): number;
+  /** Variadic tail: (type, value) pairs, e.g. ('uint64_t', addr, 'void *', buffer). */
+  uc_ctl(uc: UcHandle, control: number, ...variadic: unknown[]): number;
+}
+
+const PROTOTYPES: { readonly [K in keyof UcApi]: string } = {
+  uc_version: 'unsigned int uc_version(_Out_ unsigned int *major, _Out_ unsigned int *minor)',
+  uc_open: 'int uc_open(int arch, int mode, _Out_ uc_engine **uc)',
+  uc_close: 'int uc_close(uc_engine *uc)',
+  uc_strerror: 'const char *uc_strerror(int code)',
+  uc_errno: 'int uc_errno(uc_engine *uc)',
+  uc_emu_start: 'int uc_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
+  uc_emu_stop: 'int uc_emu_stop(uc_engine *uc)',
+  uc_mem_map: 'int uc_mem_map(uc_engine *uc, uint64_t address, size_t size, uint32_t perms)',
+  uc_mem_protect: 'int uc_mem_protect(uc_engine *uc, uint64_t address, size_t size, uint32_t perms)',
+  uc_mem_unmap: 'int uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size)',
+  uc_mem_read: 'int uc_mem_read(uc_engine *uc, uint64_t address, _Out_ void *bytes, size_t size)',
+  uc_mem_write: 'int uc_mem_write(uc_engine *uc, uint64_t address, const void *bytes, size_t size)',
+  uc_mem_regions: 'int uc_mem_regions(uc_engine *uc, _Out_ void **regions, _Out_ uint32_t *count)',
+  uc_free: 'int uc_free(void *mem)',
+  uc_reg_read: 'int uc_reg_read(uc_engine *uc, int regid, _Out_ void *value)',
+  uc_reg_write: 'int uc_reg_write(uc_engine *uc, int regid, const void *value)',
+  // In unicorn.h begin/end are fixed parameters; only UC_HOOK_INSN's instruction id is variadic.
+  uc_hook_add: 'int uc_hook_add(uc_engine *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)',
+  uc_hook_del: 'int uc_hook_del(uc_engine *uc, size_t hh)',
+  // uc_control_type is an int-sized enum; uint32_t lets the R/W bits (30..31) pass unsigned.
+  uc_ctl: 'int uc_ctl(uc_engine *uc, uint32_t control, ...)',
+};
+
+/** Callback prototypes, named after unicorn.h's typedefs. */
+const CALLBACKS = {
+  intr: 'void uc_cb_hookintr_t(uc_engine *uc, uint32_t intno, void *user_data)',
+  code: 'void uc_cb_hookcode_t(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)',
+  insnInvalid: 'bool uc_cb_hookinsn_invalid_t(uc_engine *uc, void *user_data)',
+  eventMem: 'bool uc_cb_eventmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)',
+  syscall: 'void uc_cb_insn_syscall_t(uc_engine *uc, void *user_data)',
+} as const;
+
+interface Native {
+  api: UcApi;
+  /** koffi pointer types for koffi.register, one per CALLBACKS entry. */
+  cb: { readonly [K in keyof typeof CALLBACKS]: TypeObject };
+  /** uc_version's packed value: major << 24 | minor << 16 | patch << 8 | extra. */
+  version: number;
+}
+
+let native: Native | null = null;
+let loadError: UnicornUnavailableError | null = null;
+
+/** Loads libunicorn.so.2 once and checks it is Unicorn 2; a failure is remembered. */
+function load(): Native {
+  if (native) return native;
+  if (loadError) throw loadError;
+  try {
+    native = loadOnce();
+    return native;
+  } catch (e) {
+    if (e instanceof UnicornUnavailableError) loadError = e;
+    throw e;
+  }
+}
+
+function loadOnce(): Native {
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load(LIBRARY);
+  } catch (e) {
+    throw new UnicornUnavailableError(
+      `libunicorn 2 is not installed (apt-get install libunicorn2): ${(e as Error).message}`);
+  }
+  koffi.opaque('uc_engine');
+  const api = {} as Record<string, unknown>;
+  for (const [name, proto] of Object.entries(PROTOTYPES)) api[name] = lib.func(proto);
+  const cb = {} as Record<string, TypeObject>;
+  for (const [name, proto] of Object.entries(CALLBACKS)) cb[name] = koffi.pointer(koffi.proto(proto));
+  const typed = api as unknown as UcApi;
+  const major: [number] = [0];
+  const version = typed.uc_version(major, [0]) >>> 0;
+  if (major[0] !== 2) {
+    throw new UnicornUnavailableError(
+      `${LIBRARY} is Unicorn ${formatVersion(version)}; crashlab needs Unicorn 2.x`);
+  }
+  return { api: typed, cb: cb as Native['cb'], version };
+}
+
+function formatVersion(v: number): string {
+  return `${(v >>> 24) & 0xff}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}`;
+}
+
+/** The loaded library's version, e.g. "2.0.1" (from uc_version). */
+export function unicornVersion(): string {
+  return formatVersion(load().version);
+}
+
+const ERR_NAMES = new Map<number, string>(Object.entries(UC_ERR).map(([k, v]) => [v, `UC_ERR_${k}`]));
+
+/** The C name of a uc_err value, e.g. errorName(6) === "UC_ERR_READ_UNMAPPED". */
+export function errorName(code: number): string {
+  return ERR_NAMES.get(code) ?? `UC_ERR_${code}`;
+}
+
+const errTexts = new Map<number, string>();
+
+/** uc_strerror's text, e.g. "Invalid memory mapping (UC_ERR_MAP)". */
+export function errorText(code: number): string {
+  let text = errTexts.get(code);
+  if (text === undefined) {
+    try {
+      text = load().api.uc_strerror(code);
+    } catch {
+      text = errorName(code); // library unavailable: still give something readable
+    }
+    errTexts.set(code, text);
+  }
+  return text;
+}
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+// uc_control_type encoding, from unicorn.h's UC_CTL() macro:
+//   bits 31..30 R/W (UC_CTL_IO_*), bits 29..26 number of arguments, bits 15..0 the type.
+function ctl(type: number, nargs: number, rw: number): number {
+  return (type | (nargs << 26) | (rw << 30)) >>> 0;
+}
+const CTL_PAGE_SIZE_READ = ctl(UC_CTL.UC_PAGE_SIZE, 1, UC_CTL_IO.READ);
+const CTL_TB_REQUEST = ctl(UC_CTL.TB_REQUEST_CACHE, 2, UC_CTL_IO.READ_WRITE); // uc_ctl_request_cache
+const CTL_TB_REMOVE = ctl(UC_CTL.TB_REMOVE_CACHE, 2, UC_CTL_IO.WRITE); // uc_ctl_remove_cache
+const CTL_TB_FLUSH = ctl(UC_CTL.TB_FLUSH, 0, UC_CTL_IO.WRITE); // uc_ctl_flush_tlb (sic)
+
+// ---------------------------------------------------------------------------------------
+
+export interface HookHandle {
+  /** Deletes the hook (uc_hook_del) and releases its koffi callback. Idempotent. */
+  remove(): void;
+}
+
+/** A translated block, from struct uc_tb (unicorn.h). */
+export interface TbInfo {
+  pc: bigint;
+  icount: number;
+  size: number;
+}
+
+/** A mapped region, from struct uc_mem_region (unicorn.h); `end` is inclusive. */
+export interface MemRegion {
+  begin: bigint;
+  end: bigint;
+  perms: number;
+}
+
+interface HookRecord {
+  hh: number | bigint;
+  ptr: bigint;
+  live: boolean;
+}
+
+/** One Unicorn engine instance. Not thread-safe; hooks run synchronously inside start(). */
+export class Engine {
+  private uc: UcHandle | null;
+  private readonly api: UcApi;
+  private readonly hooks = new Set<HookRecord>();
+  /** Reused for every register access (64 bytes so wide registers cannot overflow it). */
+  private readonly reg = new BigUint64Array(8);
+  /** First exception thrown by a hook during the current start(). */
+  private pending: { error: unknown } | null = null;
+  private running = false;
+  /** koffi callbacks of hooks removed while running, released after uc_emu_start returns. */
+  private deferred: bigint[] = [];
+  /** Target page size (uc_ctl UC_CTL_UC_PAGE_SIZE): 4096 on x86/riscv, 1024 on arm64. */
+  readonly pageSize: number;
+
+  private constructor(uc: UcHandle, api: UcApi, readonly arch: number, readonly mode: number) {
+    this.uc = uc;
+    this.api = api;
+    const page = new Uint32Array(1);
+    const rc = api.uc_ctl(uc, CTL_PAGE_SIZE_READ, 'void *', page);
+    this.pageSize = rc === 0 && page[0] ? page[0] : 4096;
+  }
+
+  /** uc_open(arch, mode): arch is UC_ARCH.*, mode a UC_MODE.* combination. */
+  static open(arch: number, mode: number): Engine {
+    const { api } = load();
+    const out: [UcHandle | null] = [null];
+    const rc = api.uc_open(arch, mode, out);
+    if (rc !== 0 || out[0] === null) throw new UnicornError(rc, 'uc_open', [String(arch), String(mode)]);
+    return new Engine(out[0], api, arch, mode);
+  }
+
+  /** True until close(). */
+  get isOpen(): boolean {
+    return this.uc !== null;
+  }
+
+  /** uc_close and release every koffi callback this engine registered. Idempotent. */
+  close(): void {
+    const uc = this.uc;
+    if (uc === null) return;
+    this.uc = null;
+    const rc = this.api.uc_close(uc);
+    for (const h of this.hooks) {
+      h.live = false;
+      koffi.unregister(h.ptr);
+    }
+    this.hooks.clear();
+    for (const ptr of this.deferred) koffi.unregister(ptr);
+    this.deferred = [];
+    if (rc !== 0) throw new UnicornError(rc, 'uc_close');
+  }
+
+  private handle(op: string): UcHandle {
+    if (this.uc === null) throw new UnicornError(UC_ERR.HANDLE, op, ['<closed engine>']);
+    return this.uc;
+  }
+
+  // --- memory -------------------------------------------------------------------------
+
+  memMap(addr: bigint, size: bigint, perms: number): void {
+    const rc = this.api.uc_mem_map(this.handle('uc_mem_map'), addr, size, perms);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_map', [hex(addr), hex(size), String(perms)]);
+  }
+
+  memProtect(addr: bigint, size: bigint, perms: number): void {
+    const rc = this.api.uc_mem_protect(this.handle('uc_mem_protect'), addr, size, perms);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_protect', [hex(addr), hex(size), String(perms)]);
+  }
+
+  memUnmap(addr: bigint, size: bigint): void {
+    const rc = this.api.uc_mem_unmap(this.handle('uc_mem_unmap'), addr, size);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_unmap', [hex(addr), hex(size)]);
+  }
+
+  memWrite(addr: bigint, data: Uint8Array): void {
+    const rc = this.api.uc_mem_write(this.handle('uc_mem_write'), addr, data, data.length);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_write', [hex(addr), hex(data.length)]);
+  }
+
+  /** Reads n bytes; throws UnicornError (e.g. UC_ERR_READ_UNMAPPED) if any is unmapped. */
+  memRead(addr: bigint, n: number): Uint8Array {
+    const buf = new Uint8Array(n);
+    const rc = this.api.uc_mem_read(this.handle('uc_mem_read'), addr, buf, n);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_read', [hex(addr), hex(n)]);
+    return buf;
+  }
+
+  /** Like memRead, but null instead of an exception (for probing guest stacks). */
+  tryMemRead(addr: bigint, n: number): Uint8Array | null {
+    const buf = new Uint8Array(n);
+    return this.api.uc_mem_read(this.handle('uc_mem_read'), addr, buf, n) === 0 ? buf : null;
+  }
+
+  /** uc_mem_regions + uc_free, sorted by address as Unicorn returns them. */
+  regions(): MemRegion[] {
+    const uc = this.handle('uc_mem_regions');
+    const ptr: [bigint | null] = [null];
+    const count: [number] = [0];
+    const rc = this.api.uc_mem_regions(uc, ptr, count);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_regions');
+    const out: MemRegion[] = [];
+    if (ptr[0] === null) return out;
+    try {
+      // struct uc_mem_region { uint64_t begin; uint64_t end; uint32_t perms; }: 24 bytes on LP64.
+      const view = new DataView(koffi.view(ptr[0], count[0] * 24));
+      for (let i = 0; i < count[0]; i++) {
+        out.push({
+          begin: view.getBigUint64(i * 24, true),
+          end: view.getBigUint64(i * 24 + 8, true),
+          perms: view.getUint32(i * 24 + 16, true),
+        });
+      }
+    } finally {
+      this.api.uc_free(ptr[0]);
+    }
+    return out;
+  }
+
+  // --- registers ----------------------------------------------------------------------
+
+  /**
+   * Reads a register (ARM64_REG.*, X86_REG.*, RISCV_REG.*) as an unsigned 64-bit value.
+   * The buffer is zeroed first because Unicorn writes only 4 bytes for rv32 registers.
+   * Registers wider than 64 bits return their low 64 bits.
+   */
+  regRead(id: number): bigint {
+    const reg = this.reg;
+    reg[0] = 0n;
+    const rc = this.api.uc_reg_read(this.handle('uc_reg_read'), id, reg);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_reg_read', [String(id)]);
+    return reg[0]!;
+  }
+
+  /** Writes a register; the value is taken modulo 2^64 (so -1n is all ones). */
+  regWrite(id: number, value: bigint): void {
+    const reg = this.reg;
+    reg.fill(0n, 1);
+    reg[0] = value; // BigUint64Array stores BigInt.asUintN(64, value)
+    const rc = this.api.uc_reg_write(this.handle('uc_reg_write'), id, reg);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_reg_write', [String(id), hex(reg[0]!)]);
+  }
+
+  // --- running ------------------------------------------------------------------------
+
+  /**
+   * uc_emu_start. Returns the uc_err value (0 = ok; e.g. UC_ERR.READ_UNMAPPED after an
+   * unhandled fault) without throwing, so callers can branch cheaply. If a hook threw, the
+   * first such exception is re-thrown here after uc_emu_start returns.
+   * `until` is an exit address; timeoutUs 0 and count 0 mean unlimited.
+   */
+  start(begin: bigint, until: bigint, timeoutUs = 0, count = 0): number {
+    const uc = this.handle('uc_emu_start');
+    if (this.running) throw new Error('Engine.start() called re-entrantly from a hook');
+    this.pending = null;
+    this.running = true;
+    let rc: number;
+    try {
+      rc = this.api.uc_emu_start(uc, begin, until, timeoutUs, count);
+    } finally {
+      this.running = false;
+      if (this.deferred.length) {
+        for (const ptr of this.deferred) koffi.unregister(ptr);
+        this.deferred = [];
+      }
+    }
+    const pending = this.pending as { error: unknown } | null; // set by hooks during the call
+    if (pending) {
+      this.pending = null;
+      throw pending.error;
+    }
+    return rc;
+  }
+
+  /** uc_emu_stop; usable from inside a hook. */
+  stop(): void {
+    const rc = this.api.uc_emu_stop(this.handle('uc_emu_stop'));
+    if (rc !== 0) throw new UnicornError(rc, 'uc_emu_stop');
+  }
+
+  /** Records a hook's exception (first one wins) and stops emulation. */
+  private fail(error: unknown): void {
+    if (!this.pending) this.pending = { error };
+    if (this.uc !== null) this.api.uc_emu_stop(this.uc);
+  }
+
+  // --- hooks --------------------------------------------------------------------------
+  // Each JS callback is wrapped: an exception is recorded, emulation stopped, and a safe
+  // value returned to Unicorn; start() then re-throws it (as Unicorn's Python binding does).
+
+  private addHook(type: number, cbType: TypeObject, fn: Function, begin: bigint, end: bigint,
+    insn?: number): HookHandle {
+    const uc = this.handle('uc_hook_add');
+    const ptr = koffi.register(fn, cbType);
+    const hh: [number | bigint] = [0];
+    const rc = insn === undefined
+      ? this.api.uc_hook_add(uc, hh, type, ptr, null, begin, end)
+      : this.api.uc_hook_add(uc, hh, type, ptr, null, begin, end, 'int', insn);
+    if (rc !== 0) {
+      koffi.unregister(ptr);
+      const args = [String(type), hex(begin), hex(end)];
+      if (insn !== undefined) args.push(String(insn));
+      throw new UnicornError(rc, 'uc_hook_add', args);
+    }
+    const rec: HookRecord = { hh: hh[0], ptr, live: true };
+    this.hooks.add(rec);
+    return { remove: () => this.removeHook(rec) };
+  }
+
+  private removeHook(rec: HookRecord): void {
+    if (!rec.live) return;
+    rec.live = false;
+    this.hooks.delete(rec);
+    const rc = this.uc === null ? 0 : this.api.uc_hook_del(this.uc, rec.hh);
+    // Unicorn 2 only marks a deleted hook; its trampoline must stay valid until start() returns.
+    if (this.running) this.deferred.push(rec.ptr);
+    else koffi.unregister(rec.ptr);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_hook_del', [String(rec.hh)]);
+  }
+
+  /** UC_HOOK_INTR: interrupts and CPU exceptions (x86 int3 = 3, aarch64 svc = 2, riscv ecall = 8). */
+  onInterrupt(cb: (intno: number) => void): HookHandle {
+    const wrapped = (_uc: unknown, intno: number) => {
+      try {
+        cb(intno);
+      } catch (e) {
+        this.fail(e);
+      }
+    };
+    return this.addHook(UC_HOOK.INTR, load().cb.intr, wrapped, 1n, 0n);
+  }
+
+  /**
+   * UC_HOOK_INSN for instructions whose callback takes no arguments (uc_cb_insn_syscall_t):
+   * X86_INS.SYSCALL and X86_INS.SYSENTER.
+   */
+  onSyscallInsn(insnId: number, cb: () => void): HookHandle {
+    const wrapped = () => {
+      try {
+        cb();
+      } catch (e) {
+        this.fail(e);
+      }
+    };
+    return this.addHook(UC_HOOK.INSN, load().cb.syscall, wrapped, 1n, 0n, insnId);
+  }
+
+  /**
+   * UC_HOOK_MEM_INVALID (unmapped and protection faults on read, write and fetch).
+   * `type` is UC_MEM.*; `value` is the value being written (signed, as int64_t in the header).
+   * Return true only after making the access valid (e.g. mapping the page); false stops
+   * emulation and start() returns the matching UC_ERR_*.
+   */
+  onMemInvalid(cb: (type: number, address: bigint, size: number, value: bigint) => boolean): HookHandle {
+    const wrapped = (_uc: unknown, type: number, address: number | bigint, size: number, value: number | bigint) => {
+      try {
+        return cb(type, BigInt.asUintN(64, BigInt(address)), size, BigInt.asIntN(64, BigInt(value))) === true;
+      } catch (e) {
+        this.fail(e);
+        return false;
+      }
+    };
+    return this.addHook(UC_HOOK.MEM_INVALID, load().cb.eventMem, wrapped, 1n, 0n);
+  }
+
+  /**
+   * UC_HOOK_INSN_INVALID. Return true if handled. Note: in 2.0.1 emulation stops even when
+   * the hook returns true (see unicorn-notes.md).
+   */
+  onInsnInvalid(cb: () => boolean): HookHandle {
+    const wrapped = () => {
+      try {
+        return cb() === true;
+      } catch (e) {
+        this.fail(e);
+        return false;
+      }
+    };
+    return this.addHook(UC_HOOK.INSN_INVALID, load().cb.insnInvalid, wrapped, 1n, 0n);
+  }
+
+  /**
+   * UC_HOOK_CODE on [begin, end] (inclusive; begin > end means everywhere). Every
+   * instruction in range costs a JS call: keep the range as small as possible.
+   */
+  onCode(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
+    return this.addHook(UC_HOOK.CODE, load().cb.code, this.wrapCode(cb), begin, end);
+  }
+
+  /** UC_HOOK_BLOCK on [begin, end]: called at the start of each translated block. */
+  onBlock(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
+    return this.addHook(UC_HOOK.BLOCK, load().cb.code, this.wrapCode(cb), begin, end);
+  }
+
+  private wrapCode(cb: (address: bigint, size: number) => void) {
+    return (_uc: unknown, address: number | bigint, size: number) => {
+      try {
+        cb(BigInt.asUintN(64, BigInt(address)), size);
+      } catch (e) {
+        this.fail(e);
+      }
+    };
+  }
+
+  // --- translation-block cache (uc_ctl) ---------------------------------------------------
+
+  /**
+   * UC_CTL_TB_REQUEST_CACHE: the translated block starting at addr (translating it if it is
+   * not cached). Returns null when Unicorn reports an error, or when the request is not
+   * known to be safe: 2.0.1 segfaults if translation faults, so addr and every byte the
+   * translator may fetch must be mapped executable. That window is up to the end of addr's
+   * target page on aarch64 (plus 2 bytes on RISC-V, for an instruction straddling the page)
+   * and up to addr + 4096 on x86 (QEMU's i386 translator stops a block after
+   * TARGET_PAGE_SIZE - 32 bytes and instructions are at most 15 bytes).
+   */
+  tbRequestCache(addr: bigint): TbInfo | null {
+    const uc = this.handle('uc_ctl');
+    if (!this.executable(addr, this.translationWindowEnd(addr))) return null;
+    // struct uc_tb { uint64_t pc; uint16_t icount; uint16_t size; } (16 bytes with padding)
+    const tb = new Uint8Array(16);
+    const rc = this.api.uc_ctl(uc, CTL_TB_REQUEST, 'uint64_t', addr, 'void *', tb);
+    if (rc !== 0) return null;
+    const view = new DataView(tb.buffer);
+    return { pc: view.getBigUint64(0, true), icount: view.getUint16(8, true), size: view.getUint16(10, true) };
+  }
+
+  /** End (exclusive) of the bytes the translator may fetch for a block starting at addr. */
+  private translationWindowEnd(addr: bigint): bigint {
+    const page = BigInt(this.pageSize);
+    const pageEnd = (addr / page + 1n) * page;
+    switch (this.arch) {
+      case UC_ARCH.ARM64: return pageEnd;
+      case UC_ARCH.RISCV: return pageEnd + 2n;
+      case UC_ARCH.X86: return addr + 4096n;
+      default: return pageEnd + page + 16n;
+    }
+  }
+
+  /** True if [begin, end) is entirely covered by executable mappings. */
+  private executable(begin: bigint, end: bigint): boolean {
+    let next = begin;
+    for (const r of this.regions()) {
+      if (r.end < next) continue;
+      if (r.begin > next || (r.perms & UC_PROT.EXEC) === 0) return false;
+      next = r.end + 1n;
+      if (next >= end) return true;
+    }
+    return false;
+  }
+
+  /**
+   * UC_CTL_TB_REMOVE_CACHE over [begin, end): drops cached blocks covering those guest
+   * addresses, e.g. after memWrite over code that already ran. The range is split per
+   * mapped region because 2.0.1 converts only the start address to a ram address
+   * (uc_invalidate_tb) and invalidates a contiguous range from there.
+   */
+  tbRemoveCache(begin: bigint, end: bigint): void {
+    const uc = this.handle('uc_ctl');
+    if (end <= begin) throw new UnicornError(UC_ERR.ARG, 'uc_ctl_remove_cache', [hex(begin), hex(end)]);
+    for (const r of this.regions()) {
+      const lo = r.begin > begin ? r.begin : begin;
+      const hi = r.end + 1n < end ? r.end + 1n : end;
+      if (lo >= hi) continue;
+      const rc = this.api.uc_ctl(uc, CTL_TB_REMOVE, 'uint64_t', lo, 'uint64_t', hi);
+      if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_remove_cache', [hex(lo), hex(hi)]);
+    }
+  }
+
+  /** UC_CTL_TB_FLUSH: drops every translated block. */
+  tbFlush(): void {
+    const rc = this.api.uc_ctl(this.handle('uc_ctl'), CTL_TB_FLUSH);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_flush_tb');
+  }
+}

@@ -1,0 +1,113 @@
+// The one pipeline: load → emulate → unwind → symbolize → report.
+// Each stage knows only the one before it; this file wires them in order and returns a
+// Crash value that the report stage renders as text or JSON.
+
+import type { ArchName } from './arch/index.js';
+import { signalNumber, type Signal } from './arch/signals.js';
+import { refineFaultPc } from './emu/exact-pc.js';
+import { Machine, type MemoryFault, type OutputSink, type RunLimits } from './emu/machine.js';
+import { readElf } from './loader/elf.js';
+import { planImage, selectArch } from './loader/image.js';
+import { SymbolTable } from './symbolize/symbols.js';
+import { walk, type FrameRule, type WalkStop } from './unwind/walker.js';
+
+export interface EmuRequest {
+  path: string;
+  arch?: string;
+  argv: readonly string[];
+  env: readonly string[];
+  limits: RunLimits;
+  output: OutputSink;
+  /** Warnings about the run itself (not the guest), for the log. */
+  warn?: (msg: string) => void;
+}
+
+export interface Frame {
+  index: number;
+  pc: bigint;
+  function: string | null;
+  offset: bigint | null;
+  rule: FrameRule;
+  where?: string;
+}
+
+export type Outcome =
+  | { kind: 'exit'; exitCode: number }
+  | { kind: 'signal'; signal: Signal; signo: number; exitCode: number }
+  | { kind: 'timeout'; exitCode: 124 };
+
+export interface Fault {
+  pc: bigint;
+  pcExact: boolean;
+  reason: string;
+  memory?: MemoryFault;
+}
+
+export interface Crash {
+  arch: ArchName;
+  ptrSize: 4 | 8;
+  elf: string;
+  outcome: Outcome;
+  /** What stopped the guest (a fault, a trap, or where a timeout caught it); null on exit. */
+  fault: Fault | null;
+  frames: Frame[];
+  stop: WalkStop | null;
+  hasMain: boolean;
+  registers: { name: string; value: bigint }[];
+}
+
+export async function runEmu(req: EmuRequest): Promise<Crash> {
+  const elf = await readElf(req.path);
+  const arch = selectArch(elf, req.arch);
+  const image = planImage(elf, arch);
+  const symbols = SymbolTable.fromElf(elf);
+  const machine = Machine.create(image, req.argv, req.env, req.output);
+  try {
+    const ev = machine.run(req.limits);
+    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path, hasMain: symbols.byName('main') !== undefined };
+    if (ev.kind === 'exit') {
+      return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, registers: [] };
+    }
+    let fault: Fault;
+    let outcome: Outcome;
+    if (ev.kind === 'signal') {
+      let pc = ev.pc;
+      let pcExact = ev.pcExact;
+      if (!pcExact && ev.memory) {
+        const fn = symbols.lookup(ev.pc);
+        const r = refineFaultPc(machine, image, req.argv, req.env, ev, req.limits, fn ? fn.end : null);
+        pc = r.pc;
+        pcExact = r.exact;
+        if (r.note) req.warn?.(r.note);
+      }
+      fault = { pc, pcExact, reason: ev.reason, memory: ev.memory };
+      const signo = signalNumber(ev.signal);
+      outcome = { kind: 'signal', signal: ev.signal, signo, exitCode: 128 + signo };
+    } else {
+      fault = { pc: ev.pc, pcExact: true, reason: ev.reason };
+      outcome = { kind: 'timeout', exitCode: 124 };
+    }
+    const regs = machine.registers();
+    const main = symbols.byName('main');
+    const result = walk({
+      arch,
+      pc: fault.pc,
+      sp: regs.sp,
+      fp: regs.fp,
+      link: regs.link,
+      read: (a, n) => machine.read(a, n),
+      isCode: (a) => machine.isCode(a),
+      functionAt: (a) => symbols.lookup(a),
+      isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
+    });
+    const frames: Frame[] = result.frames.map((f) => {
+      // A caller's pc is a return address: name the function of the call, one byte back.
+      const hit = symbols.lookup(f.index === 0 ? f.pc : f.pc - 1n);
+      return { index: f.index, pc: f.pc, function: hit?.name ?? null, offset: hit ? f.pc - hit.start : null, rule: f.rule, where: f.where };
+    });
+    const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
+    return { ...base, outcome, fault, frames, stop: result.stop, registers };
+  } finally {
+    machine.close();
+  }
+}

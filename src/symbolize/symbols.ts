@@ -1,0 +1,86 @@
+// Function lookup from the ELF symbol table: sorted ranges, binary search.
+// A symbol without a size (hand-written assembly such as _start) extends to the next
+// function symbol or the end of its section.
+
+import type { ElfFile } from '../loader/elf.js';
+import { SHF_EXECINSTR } from '../loader/elf.js';
+
+export interface FunctionSymbol {
+  name: string;
+  start: bigint;
+  end: bigint;
+}
+
+export interface SymbolHit {
+  name: string;
+  start: bigint;
+  end: bigint;
+  offset: bigint;
+}
+
+export class SymbolTable {
+  readonly functions: readonly FunctionSymbol[];
+
+  constructor(functions: FunctionSymbol[]) {
+    this.functions = functions;
+  }
+
+  static fromElf(elf: ElfFile): SymbolTable {
+    const execSections = elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0n && s.size > 0n);
+    const sectionEnd = (addr: bigint): bigint | null => {
+      const s = execSections.find((x) => addr >= x.addr && addr < x.addr + x.size);
+      return s ? s.addr + s.size : null;
+    };
+    // Function symbols, plus untyped global labels inside code (e.g. `_start` from assembly).
+    const cands = elf.symbols.filter(
+      (s) => s.name !== '' && s.section !== 0 && (s.kind === 'func' || (s.kind === 'other' && sectionEnd(s.value) !== null && !s.name.startsWith('$') && !s.name.startsWith('.L'))),
+    );
+    // One entry per start address: prefer a typed function, then a sized one, then the name.
+    const byStart = new Map<bigint, (typeof cands)[number]>();
+    for (const s of cands) {
+      const prev = byStart.get(s.value);
+      if (!prev || rank(s) > rank(prev) || (rank(s) === rank(prev) && s.name < prev.name)) byStart.set(s.value, s);
+    }
+    const sorted = [...byStart.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const fns: FunctionSymbol[] = [];
+    sorted.forEach((s, i) => {
+      let end: bigint | null = s.size > 0n ? s.value + s.size : null;
+      if (end === null) {
+        const next = sorted[i + 1]?.value ?? null;
+        const secEnd = sectionEnd(s.value);
+        end = next !== null && (secEnd === null || next < secEnd) ? next : secEnd ?? s.value + 1n;
+      }
+      fns.push({ name: s.name, start: s.value, end });
+    });
+    return new SymbolTable(fns);
+  }
+
+  /** The function containing addr, or null. */
+  lookup(addr: bigint): SymbolHit | null {
+    const f = this.functions;
+    let lo = 0;
+    let hi = f.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (f[mid]!.start <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Sized symbols may nest or leave gaps: look back a little for one that covers addr.
+    for (let i = best; i >= 0 && i > best - 8; i--) {
+      const s = f[i]!;
+      if (addr >= s.start && addr < s.end) return { name: s.name, start: s.start, end: s.end, offset: addr - s.start };
+    }
+    return null;
+  }
+
+  byName(name: string): FunctionSymbol | undefined {
+    return this.functions.find((f) => f.name === name);
+  }
+}
+
+function rank(s: { kind: string; size: bigint }): number {
+  return (s.kind === 'func' ? 2 : 0) + (s.size > 0n ? 1 : 0);
+}
