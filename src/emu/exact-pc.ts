@@ -35,23 +35,44 @@ export function refineFaultPc(
   functionEnd: bigint | null,
 ): PcRefinement {
   const blockStart = event.pc;
-  let size = first.blockSize(blockStart);
-  let end: bigint;
-  if (size !== null && size > 0) end = blockStart + BigInt(size);
-  else end = functionEnd !== null && functionEnd > blockStart && functionEnd - blockStart <= FALLBACK_BLOCK_BYTES ? functionEnd : blockStart + FALLBACK_BLOCK_BYTES;
-  const replay = Machine.create(image, argv, env, () => {});
+  const cached = first.blockSize(blockStart);
+  let bytes: bigint;
+  if (cached !== null && cached > 0) bytes = BigInt(cached);
+  else if (functionEnd !== null && functionEnd > blockStart) bytes = min(functionEnd - blockStart, FALLBACK_BLOCK_BYTES);
+  else bytes = FALLBACK_BLOCK_BYTES;
+  let r = replay(image, argv, env, event, limits, blockStart, bytes);
+  // The fallback bound was too short for the block the replay actually ran: once more, exact.
+  if (r.blockBytes !== null && r.blockBytes > bytes) r = replay(image, argv, env, event, limits, blockStart, r.blockBytes);
+  if (!r.reproduced) return { pc: blockStart, exact: false, note: 'replay did not reproduce the fault; pc is the start of its block' };
+  if (r.last === null) return { pc: blockStart, exact: false, note: 'replay saw no instruction of the faulting block' };
+  return { pc: r.last, exact: true };
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+function replay(
+  image: GuestImage,
+  argv: readonly string[],
+  env: readonly string[],
+  event: Extract<StopEvent, { kind: 'signal' }>,
+  limits: RunLimits,
+  blockStart: bigint,
+  bytes: bigint,
+): { reproduced: boolean; last: bigint | null; blockBytes: bigint | null } {
+  const m = Machine.create(image, argv, env, () => {});
   try {
     let last: bigint | null = null;
-    replay.onCode(blockStart, end - 1n, (addr) => {
+    let blockBytes: bigint | null = null;
+    m.onCode(blockStart, blockStart + bytes - 1n, (addr) => {
       last = addr;
     });
-    const again = replay.run(limits);
-    if (again.kind !== 'signal' || !sameFault(again.memory, event.memory)) {
-      return { pc: blockStart, exact: false, note: 'replay did not reproduce the fault; pc is the start of its block' };
-    }
-    if (last === null) return { pc: blockStart, exact: false, note: 'replay saw no instruction of the faulting block' };
-    return { pc: last, exact: true };
+    m.onBlock(blockStart, blockStart, (_addr, size) => {
+      blockBytes = BigInt(size);
+    });
+    const again = m.run(limits);
+    const reproduced = again.kind === 'signal' && sameFault(again.memory, event.memory);
+    return { reproduced, last, blockBytes };
   } finally {
-    replay.close();
+    m.close();
   }
 }

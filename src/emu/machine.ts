@@ -212,6 +212,11 @@ export class Machine {
     this.engine.onCode(begin, end, (addr) => cb(addr));
   }
 
+  /** Call cb on entry to each translated block starting in [begin, end]. */
+  onBlock(begin: bigint, end: bigint, cb: (addr: bigint, size: number) => void): void {
+    this.engine.onBlock(begin, end, cb);
+  }
+
   close(): void {
     this.engine.close();
   }

@@ -29,7 +29,7 @@ export function renderText(c: Crash): string {
   const digits = c.ptrSize * 2;
   for (const f of c.frames) {
     const name = f.function === null ? '??' : `${f.function}+0x${f.offset!.toString(16)}`;
-    lines.push(`#${f.index.toString().padEnd(3)}${pad(f.pc, digits)} in ${name}`);
+    lines.push(`${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${name}`);
   }
   const stop = stopLine(c);
   if (stop) lines.push(stop);
