@@ -52,7 +52,8 @@ export interface Crash {
   fault: Fault | null;
   frames: Frame[];
   stop: WalkStop | null;
-  hasMain: boolean;
+  /** The walk reached main (or, in a program without main, the end of the chain). */
+  complete: boolean;
   registers: { name: string; value: bigint }[];
 }
 
@@ -63,10 +64,12 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const symbols = SymbolTable.fromElf(elf);
   const machine = Machine.create(image, req.argv, req.env, req.output);
   try {
+    const began = performance.now();
     const ev = machine.run(req.limits);
-    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path, hasMain: symbols.byName('main') !== undefined };
+    const ranMs = performance.now() - began;
+    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path };
     if (ev.kind === 'exit') {
-      return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, registers: [] };
+      return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [] };
     }
     let fault: Fault;
     let outcome: Outcome;
@@ -75,7 +78,10 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       let pcExact = ev.pcExact;
       if (!pcExact && ev.memory) {
         const fn = symbols.lookup(ev.pc);
-        const r = refineFaultPc(machine, image, req.argv, req.env, ev, req.limits, fn ? fn.end : null);
+        // The replay reruns what the first run did, plus hook calls in one block: give it
+        // twice that time, whatever --timeout was (that bounds runaway guests, not this).
+        const replayLimits = { timeoutMs: 2 * ranMs + 1000, maxInsns: req.limits.maxInsns };
+        const r = refineFaultPc(machine, image, req.argv, req.env, ev, replayLimits, fn ? fn.end : null);
         pc = r.pc;
         pcExact = r.exact;
         if (r.note) req.warn?.(r.note);
@@ -106,7 +112,9 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       return { index: f.index, pc: f.pc, function: hit?.name ?? null, offset: hit ? f.pc - hit.start : null, rule: f.rule, where: f.where };
     });
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
-    return { ...base, outcome, fault, frames, stop: result.stop, registers };
+    const stop = result.stop.reason;
+    const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));
+    return { ...base, outcome, fault, frames, stop: result.stop, complete, registers };
   } finally {
     machine.close();
   }

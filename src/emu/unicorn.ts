@@ -20,7 +20,8 @@ import { UC_ARCH, UC_CTL, UC_CTL_IO, UC_ERR, UC_HOOK, UC_PROT } from './consts.j
 
 export * from './consts.js';
 
-const LIBRARY = 'libunicorn.so.2';
+/** The library koffi loads: Debian's soname, or CRASHLAB_LIBUNICORN (a path or soname). */
+const LIBRARY = process.env.CRASHLAB_LIBUNICORN || 'libunicorn.so.2';
 
 /** The native library (or koffi's binary for this platform) cannot be loaded or is too old. */
 export class UnicornUnavailableError extends Error {
@@ -142,7 +143,7 @@ function loadOnce(): Native {
     lib = koffi.load(LIBRARY);
   } catch (e) {
     throw new UnicornUnavailableError(
-      `libunicorn 2 is not installed (apt-get install libunicorn2): ${(e as Error).message}`);
+      `libunicorn 2 is not installed (apt-get install libunicorn2): cannot load ${LIBRARY}: ${(e as Error).message}`);
   }
   koffi.opaque('uc_engine');
   const api = {} as Record<string, unknown>;

@@ -78,7 +78,7 @@ export function planImage(elf: ElfFile, arch: Arch): GuestImage {
 
   let total = 0n;
   const pages = new Map<bigint, Perms>();
-  const regions: Region[] = [];
+  const data: Region['data'] = [];
   for (const s of loads) {
     const where = `PT_LOAD segment #${s.index} (vaddr ${hex(s.vaddr)}, offset ${hex(s.offset)}, filesz ${hex(s.filesz)}, memsz ${hex(s.memsz)})`;
     if (s.offset + s.filesz > BigInt(elf.bytes.length)) fail(`${where} extends beyond the end of the file (${hex(elf.bytes.length)} bytes)`);
@@ -96,12 +96,11 @@ export function planImage(elf: ElfFile, arch: Arch): GuestImage {
       // last mmap of an overlapping file mapping would leave it readable by both.
       pages.set(p, prev ? { r: prev.r || perms.r, w: prev.w || perms.w, x: prev.x || perms.x } : perms);
     }
-    const bytes = elf.bytes.subarray(Number(s.offset), Number(s.offset + s.filesz));
-    regions.push({ start, size: end - start, perms, name: `segment #${s.index}`, data: bytes.length ? [{ addr: s.vaddr, bytes }] : [] });
+    // File bytes go in; the rest of memsz (bss) stays as the engine maps it: zeroed.
+    if (s.filesz > 0n) data.push({ addr: s.vaddr, bytes: elf.bytes.subarray(Number(s.offset), Number(s.offset + s.filesz)) });
   }
   // Merge the page map back into regions of equal permissions.
   const merged = mergePages(pages);
-  const data = regions.flatMap((r) => r.data);
   const code = loads.filter((s) => (s.flags & PF_X) !== 0).map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
   if (!code.some((c) => elf.entry >= c.start && elf.entry < c.end)) fail(`entry point ${hex(elf.entry)} is outside every executable segment`);
 
@@ -111,13 +110,13 @@ export function planImage(elf: ElfFile, arch: Arch): GuestImage {
   for (const p of pages.keys()) {
     if (p + PAGE > guardBottom && p < top) fail(`a segment at ${hex(p)} overlaps the stack area [${hex(guardBottom)}, ${hex(top)})`);
   }
+  // A segment's bytes are attached to the region holding their first byte; they may run
+  // on into the next region, which is fine: the engine writes by address.
   const out: Region[] = merged.map((m) => ({
     ...m,
     name: 'image',
     data: data.filter((d) => d.addr >= m.start && d.addr < m.start + m.size),
   }));
-  // Data of one segment can span merged regions with different perms; writes go by address
-  // through the engine, which does not care about region boundaries.
   out.push({ start: bottom, size: STACK_SIZE, perms: { r: true, w: true, x: false }, name: 'stack', data: [] });
   return { arch, elf, entry: elf.entry, regions: out, stack: { top, bottom, guardBottom }, code };
 }

@@ -53,7 +53,7 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
       rule: f.rule,
     })),
     backtrace: c.stop && {
-      complete: c.stop.reason === 'reached-main' || (!c.hasMain && (c.stop.reason === 'null-fp' || c.stop.reason === 'end-of-chain')),
+      complete: c.complete,
       stop: c.stop.reason,
       detail: c.stop.detail,
     },

@@ -18,8 +18,7 @@ export function headline(c: Crash): string {
 
 export function stopLine(c: Crash): string | null {
   const s = c.stop;
-  if (!s || s.reason === 'reached-main') return null;
-  if (!c.hasMain && (s.reason === 'null-fp' || s.reason === 'end-of-chain')) return null;
+  if (!s || c.complete) return null;
   if (s.reason === 'truncated') return `(${s.detail})`;
   return `(backtrace stopped: ${s.detail})`;
 }

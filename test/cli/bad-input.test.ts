@@ -47,3 +47,11 @@ test('--help works for the program and for emu', (t) => {
   t.regex(emu.stdout, /--timeout/);
   t.regex(emu.stdout, /--arch/);
 });
+
+test('a missing libunicorn gives one line naming the package to install, exit 1', (t) => {
+  const r = crashlab(['emu', guest('rv64', 'null-write')], { env: { CRASHLAB_LIBUNICORN: '/nonexistent/libunicorn.so.2' } });
+  t.is(r.code, 1);
+  const lines = r.stderr.trimEnd().split('\n');
+  t.is(lines.length, 1, r.stderr);
+  t.regex(lines[0]!, /^crashlab: libunicorn 2 is not installed \(apt-get install libunicorn2\): cannot load \/nonexistent\/libunicorn\.so\.2: /);
+});

@@ -19,9 +19,11 @@ interface Expect {
   size?: number;
   functions?: (string | null)[];
   stdout?: (a: ArchId) => string;
+  /** How the walk ends; default: complete at main. */
+  stop?: { complete: boolean; stop: string };
 }
 
-const sig = (s: string) => ({ SIGILL: 132, SIGTRAP: 133, SIGFPE: 136, SIGSEGV: 139 })[s]!;
+const sig = (s: string) => ({ SIGILL: 132, SIGTRAP: 133, SIGFPE: 136, SIGSEGV: 139, SIGSYS: 159 })[s]!;
 
 const CASES: Record<string, Expect> = {
   'null-write': { signal: 'SIGSEGV', reason: /^write of 4 bytes to unmapped address 0x0$/, address: '0x0', access: 'write', size: 4, functions: ['bt_leaf', 'bt_mid', 'bt_root', 'main'] },
@@ -51,6 +53,15 @@ const CASES: Record<string, Expect> = {
     stdout: (a) => (a === 'aarch64' ? '42 / 0 = 0\n' : a === 'x86-64' ? '' : '42 / 0 = -1\n'),
   },
   exit3: { exitCode: 3, stdout: () => 'exiting with 3\n' },
+  'bad-syscall': { signal: 'SIGSYS', reason: /^unsupported system call 4000$/, functions: ['raw_syscall0', 'ask_kernel', 'main'] },
+  // The guest overwrote the caller-fp slot of its own record with 0x1003: the walk names
+  // victim from the intact return-address slot, then stops at the bad link.
+  'stack-smash': {
+    signal: 'SIGSEGV',
+    reason: /^write of 4 bytes to unmapped address 0x0$/,
+    functions: ['smash_and_crash', 'victim'],
+    stop: { complete: false, stop: 'fp-not-increasing' },
+  },
 };
 
 interface Report {
@@ -89,7 +100,7 @@ for (const arch of ARCHES) {
         t.deepEqual(report.frames.map((f) => f.function), want.functions);
         t.deepEqual(report.frames.map((f) => f.index), want.functions!.map((_, i) => i));
         t.is(report.frames[0]!.pc, report.fault!.pc);
-        t.deepEqual(report.backtrace && { complete: report.backtrace.complete, stop: report.backtrace.stop }, { complete: true, stop: 'reached-main' });
+        t.deepEqual(report.backtrace && { complete: report.backtrace.complete, stop: report.backtrace.stop }, want.stop ?? { complete: true, stop: 'reached-main' });
       } else {
         t.is(report.outcome.kind, 'exit');
         const exitCode = pick(want.exitCode, arch)!;
@@ -176,6 +187,12 @@ for (const arch of ARCHES) {
     t.is(obj.stdout, 'exiting with 3\n');
     t.is(obj.stderr, 'exit3: this line goes to stderr\n');
     t.is(r.stderr, '');
+  });
+
+  test(`${arch} stack-smash: the text report says where and why the walk stopped`, (t) => {
+    const r = crashlab(['emu', guest(arch, 'stack-smash')]);
+    t.is(r.code, 139);
+    t.regex(r.stderr, /\n\(backtrace stopped: caller's frame pointer 0x1003 is not above 0x[0-9a-f]+ \(stack grows down\)\)\n$/);
   });
 
   test(`${arch} --arch that agrees is accepted`, (t) => {

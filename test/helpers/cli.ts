@@ -14,13 +14,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function crashlab(args: string[], opts: { timeoutMs?: number; input?: string } = {}): CliResult {
+export function crashlab(args: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,
     input: opts.input ?? '',
-    env: { ...process.env, CRASHLAB_DEBUG: '' },
+    env: { ...process.env, CRASHLAB_DEBUG: '', ...opts.env },
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
