@@ -77,7 +77,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       let pc = ev.pc;
       let pcExact = ev.pcExact;
       if (!pcExact && ev.memory) {
-        const fn = symbols.lookup(ev.pc);
+        const fn = symbols.functionAt(ev.pc);
         // The replay reruns what the first run did, plus hook calls in one block: give it
         // twice that time, whatever --timeout was (that bounds runaway guests, not this).
         const replayLimits = { timeoutMs: 2 * ranMs + 1000, maxInsns: req.limits.maxInsns };
@@ -103,7 +103,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       link: regs.link,
       read: (a, n) => machine.read(a, n),
       isCode: (a) => machine.isCode(a),
-      functionAt: (a) => symbols.lookup(a),
+      functionAt: (a) => symbols.functionAt(a),
       isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
     });
     const frames: Frame[] = result.frames.map((f) => {

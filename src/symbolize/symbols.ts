@@ -20,9 +20,12 @@ export interface SymbolHit {
 
 export class SymbolTable {
   readonly functions: readonly FunctionSymbol[];
+  /** Sized data symbols, sorted: a pc in data (a jump into .data) is named after them, as gdb does. */
+  readonly objects: readonly FunctionSymbol[];
 
-  constructor(functions: FunctionSymbol[]) {
+  constructor(functions: FunctionSymbol[], objects: FunctionSymbol[] = []) {
     this.functions = functions;
+    this.objects = objects;
   }
 
   static fromElf(elf: ElfFile): SymbolTable {
@@ -52,33 +55,46 @@ export class SymbolTable {
       }
       fns.push({ name: s.name, start: s.value, end });
     });
-    return new SymbolTable(fns);
+    const objects = elf.symbols
+      .filter((s) => s.kind === 'object' && s.size > 0n && s.section !== 0 && s.name !== '')
+      .map((s) => ({ name: s.name, start: s.value, end: s.value + s.size }))
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return new SymbolTable(fns, objects);
   }
 
-  /** The function containing addr, or null. */
+  /** The function containing addr, else the data object containing it, or null. */
   lookup(addr: bigint): SymbolHit | null {
-    const f = this.functions;
-    let lo = 0;
-    let hi = f.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (f[mid]!.start <= addr) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    // Sized symbols may nest or leave gaps: look back a little for one that covers addr.
-    for (let i = best; i >= 0 && i > best - 8; i--) {
-      const s = f[i]!;
-      if (addr >= s.start && addr < s.end) return { name: s.name, start: s.start, end: s.end, offset: addr - s.start };
-    }
-    return null;
+    return find(this.functions, addr) ?? find(this.objects, addr);
+  }
+
+  /** The function containing addr (never a data object), or null. */
+  functionAt(addr: bigint): SymbolHit | null {
+    return find(this.functions, addr);
   }
 
   byName(name: string): FunctionSymbol | undefined {
     return this.functions.find((f) => f.name === name);
   }
+}
+
+/** Binary search for the last symbol starting at or before addr that also covers it. */
+function find(f: readonly FunctionSymbol[], addr: bigint): SymbolHit | null {
+  let lo = 0;
+  let hi = f.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (f[mid]!.start <= addr) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  // Sized symbols may nest or leave gaps: look back a little for one that covers addr.
+  for (let i = best; i >= 0 && i > best - 8; i--) {
+    const s = f[i]!;
+    if (addr >= s.start && addr < s.end) return { name: s.name, start: s.start, end: s.end, offset: addr - s.start };
+  }
+  return null;
 }
 
 function rank(s: { kind: string; size: bigint }): number {

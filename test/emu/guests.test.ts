@@ -53,6 +53,8 @@ const CASES: Record<string, Expect> = {
     stdout: (a) => (a === 'aarch64' ? '42 / 0 = 0\n' : a === 'x86-64' ? '' : '42 / 0 = -1\n'),
   },
   exit3: { exitCode: 3, stdout: () => 'exiting with 3\n' },
+  // Frame #0 is in .data: named after the data symbol there, as gdb does.
+  'exec-data': { signal: 'SIGSEGV', reason: /^instruction fetch from non-executable address 0x[0-9a-f]+$/, access: 'fetch', functions: ['not_code', 'jump_into_data', 'main'] },
   'bad-syscall': { signal: 'SIGSYS', reason: /^unsupported system call 4000$/, functions: ['raw_syscall0', 'ask_kernel', 'main'] },
   // The guest overwrote the caller-fp slot of its own record with 0x1003: the walk names
   // victim from the intact return-address slot, then stops at the bad link.
@@ -67,7 +69,7 @@ const CASES: Record<string, Expect> = {
 interface Report {
   arch: string;
   outcome: { kind: string; signal?: string; exitCode: number };
-  fault: null | { pc: string; reason: string; address?: string; access?: string; size?: number; pcExact: boolean };
+  fault: null | { pc: string; reason: string; address?: string; access?: string; size?: number; cause?: string; pcExact: boolean };
   frames: { index: number; pc: string; function: string | null; offset: number | null; rule: string }[];
   backtrace: null | { complete: boolean; stop: string };
   stdout: string;
@@ -121,6 +123,15 @@ for (const arch of ARCHES) {
     const addr = BigInt(report.fault!.address!);
     t.is(addr, banner.value + 5n);
     t.true(addr >= rodata.addr && addr < rodata.addr + rodata.size);
+  });
+
+  test(`${arch} exec-data: the fetch faults at the data array, inside the non-executable .data`, async (t) => {
+    const { report } = runJson([guest(arch, 'exec-data')]);
+    const elf = await readElf(path.join(ROOT, guest(arch, 'exec-data')));
+    const target = elf.symbols.find((s) => s.name === 'not_code')!;
+    t.is(BigInt(report.fault!.address!), target.value);
+    t.is(report.fault!.cause, 'protected');
+    t.is(report.frames[0]!.pc, report.fault!.address!);
   });
 
   test(`${arch} null-fnptr: frame #0 is pc 0 and frame #1 comes from the frame-0 rule`, (t) => {

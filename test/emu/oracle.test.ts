@@ -56,7 +56,7 @@ function runCrashlab(elf: string): CrashlabReport {
 test('the oracle covers every arch and guest', (t) => {
   const arches = ['aarch64', 'x86-64', 'rv32', 'rv64'];
   const guests = ['null-write', 'null-read', 'rodata-write', 'null-fnptr', 'trap', 'breakpoint', 'illegal',
-    'deep-chain', 'leaf-norecord', 'recursion'];
+    'deep-chain', 'leaf-norecord', 'recursion', 'exec-data', 'stack-smash'];
   const expected = arches.flatMap((a) => [...guests.map((g) => `${a}/${g}`), ...(a === 'x86-64' ? ['x86-64/divzero'] : [])]);
   t.deepEqual(Object.keys(oracle).sort(), expected.sort());
 });
@@ -84,8 +84,9 @@ for (const [key, gdb] of Object.entries(oracle)) {
       return;
     }
 
-    // gdb's trace ends at main (backtrace past-main off); crashlab's trace also
-    // ends at main, so the whole list is compared: same count, pcs and names.
+    // gdb's trace ends at main (backtrace past-main off), or where gdb said its
+    // backtrace stopped (stack-smash); crashlab's ends at the same frame, so the whole
+    // list is compared: same count, pcs and names.
     t.deepEqual(got, want, 'frames (pc, function) up to and including main');
   });
 }
