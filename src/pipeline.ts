@@ -8,7 +8,7 @@ import { refineFaultPc } from './emu/exact-pc.js';
 import { Machine, type MemoryFault, type OutputSink, type RunLimits } from './emu/machine.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
-import { SymbolTable } from './symbolize/symbols.js';
+import { Symbolizer } from './symbolize/index.js';
 import { walk, type FrameRule, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
@@ -27,6 +27,12 @@ export interface Frame {
   pc: bigint;
   function: string | null;
   offset: bigint | null;
+  /** Source position from DWARF; null/0 without debug info. */
+  file: string | null;
+  line: number;
+  column: number;
+  /** An inlined call: shares its pc with the frames after it, up to the real function. */
+  inlined: boolean;
   rule: FrameRule;
   where?: string;
 }
@@ -54,6 +60,8 @@ export interface Crash {
   stop: WalkStop | null;
   /** The walk reached main (or, in a program without main, the end of the chain). */
   complete: boolean;
+  /** Whether the ELF has DWARF debug info (file:line and inlined frames come from it). */
+  debugInfo: boolean;
   registers: { name: string; value: bigint }[];
 }
 
@@ -61,13 +69,14 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const elf = await readElf(req.path);
   const arch = selectArch(elf, req.arch);
   const image = planImage(elf, arch);
-  const symbols = SymbolTable.fromElf(elf);
+  const symbolizer = Symbolizer.fromElf(elf);
+  const symbols = symbolizer.symbols;
   const machine = Machine.create(image, req.argv, req.env, req.output);
   try {
     const began = performance.now();
     const ev = machine.run(req.limits);
     const ranMs = performance.now() - began;
-    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path };
+    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path, debugInfo: symbolizer.hasDebugInfo };
     if (ev.kind === 'exit') {
       return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [] };
     }
@@ -106,11 +115,16 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       functionAt: (a) => symbols.functionAt(a),
       isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
     });
-    const frames: Frame[] = result.frames.map((f) => {
-      // A caller's pc is a return address: name the function of the call, one byte back.
-      const hit = symbols.lookup(f.index === 0 ? f.pc : f.pc - 1n);
-      return { index: f.index, pc: f.pc, function: hit?.name ?? null, offset: hit ? f.pc - hit.start : null, rule: f.rule, where: f.where };
-    });
+    // Each raw frame becomes its inlined calls (innermost first) and then the real
+    // function, all at the same pc; frames are numbered after that expansion, as gdb does.
+    const frames: Frame[] = [];
+    for (const f of result.frames) {
+      for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
+        frames.push({ index: frames.length, pc: f.pc, ...loc, rule: f.rule, where: f.where });
+      }
+    }
+    const dw = symbolizer.warningSummary(req.path);
+    if (dw) req.warn?.(dw);
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
     const stop = result.stop.reason;
     const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));

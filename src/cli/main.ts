@@ -2,7 +2,9 @@
 
 import yargs from 'yargs';
 import { setLogLevel } from '../log.js';
+import { addr2lineBuilder, addr2lineCommand, type Addr2lineArgs } from './addr2line.js';
 import { emuBuilder, emuCommand, type EmuArgs } from './emu.js';
+import { symbolizeBuilder, symbolizeCommand, type SymbolizeArgs } from './symbolize.js';
 import { reportError, UsageError } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +18,12 @@ export async function main(argv: string[]): Promise<number> {
     .command<EmuArgs>('emu <elf> [args..]', 'run a guest ELF and report how it stopped', emuBuilder, async (a) => {
       const extra = (a as unknown as { '--'?: string[] })['--'] ?? [];
       code = await emuCommand({ ...a, args: [...(a.args ?? []), ...extra].map(String) });
+    })
+    .command<SymbolizeArgs>('symbolize <elf>', 'annotate "#N 0x<hex>" frame lines read on stdin', symbolizeBuilder, async (a) => {
+      code = await symbolizeCommand(a);
+    })
+    .command<Addr2lineArgs>('addr2line [addresses..]', 'file:line (and function) of addresses, like binutils addr2line', addr2lineBuilder, async (a) => {
+      code = await addr2lineCommand(a);
     })
     .demandCommand(1, 'give a command (try: crashlab emu --help)')
     .strict()

@@ -20,7 +20,18 @@ export interface JsonReport {
     size?: number;
     cause?: string;
   };
-  frames: { index: number; pc: string; function: string | null; offset: number | null; rule: string }[];
+  frames: {
+    index: number;
+    pc: string;
+    function: string | null;
+    offset: number | null;
+    file: string | null;
+    line: number | null;
+    column: number | null;
+    inlined: boolean;
+    rule: string;
+  }[];
+  debugInfo: boolean;
   backtrace: null | { complete: boolean; stop: string; detail: string };
   registers: Record<string, string>;
   stdout: string;
@@ -50,8 +61,13 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
       pc: hex(f.pc),
       function: f.function,
       offset: f.offset === null ? null : Number(f.offset),
+      file: f.file,
+      line: f.line || null,
+      column: f.column || null,
+      inlined: f.inlined,
       rule: f.rule,
     })),
+    debugInfo: c.debugInfo,
     backtrace: c.stop && {
       complete: c.complete,
       stop: c.stop.reason,

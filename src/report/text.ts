@@ -1,6 +1,7 @@
 // The text report: what a person reads on stderr, and what goldens hold.
 
-import type { Crash } from '../pipeline.js';
+import type { Crash, Frame } from '../pipeline.js';
+import { sourceText } from '../symbolize/index.js';
 
 const pad = (v: bigint, digits: number) => '0x' + v.toString(16).padStart(digits, '0');
 
@@ -26,12 +27,17 @@ export function stopLine(c: Crash): string | null {
 export function renderText(c: Crash): string {
   const lines = [headline(c)];
   const digits = c.ptrSize * 2;
-  for (const f of c.frames) {
-    const name = f.function === null ? '??' : `${f.function}+0x${f.offset!.toString(16)}`;
-    lines.push(`${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${name}`);
-  }
+  for (const f of c.frames) lines.push(frameLine(f, digits));
   const stop = stopLine(c);
   if (stop) lines.push(stop);
+  if (c.frames.length && !c.debugInfo) lines.push(`(no debug info in ${c.elf}: frames are named from the ELF symbol table only)`);
   if (c.fault && !c.fault.pcExact) lines.push('(frame #0 pc is the start of its translated block; the exact instruction could not be recovered)');
   return lines.join('\n') + '\n';
+}
+
+/** "#1  0x0000000000011252 in bt_mid+0x1a at src/null-write.c:12:5", "(inlined)" for inlined calls. */
+export function frameLine(f: Pick<Frame, 'index' | 'pc' | 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>, digits: number): string {
+  const name = f.function === null ? '??' : f.offset === null ? f.function : `${f.function}+0x${f.offset.toString(16)}`;
+  const src = sourceText(f);
+  return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${name}${src ? ` at ${src}` : ''}${f.inlined ? ' (inlined)' : ''}`;
 }

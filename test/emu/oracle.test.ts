@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-interface OracleFrame { pc: string; function: string }
+interface OracleFrame { pc: string; function: string; file?: string; line?: number }
 interface OracleCase { signal: string; pc: string; trapPc: string; truncated?: boolean; frames: OracleFrame[] }
-interface CrashlabFrame { index: number; pc: string; function: string | null; offset: number | null }
+interface CrashlabFrame { index: number; pc: string; function: string | null; offset: number | null; file: string | null; line: number | null; inlined: boolean }
 interface CrashlabReport {
   outcome: { kind: string; signal?: string };
   fault?: { pc: string };
@@ -79,6 +79,7 @@ for (const [key, gdb] of Object.entries(oracle)) {
 
     if (gdb.truncated) {
       t.is(got[0]!.function, want[0]!.function, 'frame #0 function');
+      t.is(`${rep.frames[0]!.file}:${rep.frames[0]!.line}`, `${gdb.frames[0]!.file}:${gdb.frames[0]!.line}`, 'frame #0 file:line');
       t.true(got.length >= 5, `crashlab has at least 5 frames (has ${got.length})`);
       t.deepEqual(got.slice(0, 5).map((f) => f.function), want.slice(0, 5).map((f) => f.function), 'first 5 function names');
       return;
@@ -88,5 +89,11 @@ for (const [key, gdb] of Object.entries(oracle)) {
     // backtrace stopped (stack-smash); crashlab's ends at the same frame, so the whole
     // list is compared: same count, pcs and names.
     t.deepEqual(got, want, 'frames (pc, function) up to and including main');
+
+    // Source lines: gdb's "at src/x.c:N" for every frame it could place. For x86 int3
+    // gdb stands after the trap, so frame #0's line is gdb's only when pc == trapPc.
+    const srcWant = gdb.frames.map((f, i) => (i === 0 && gdb.pc !== gdb.trapPc ? null : f.file ? `${f.file}:${f.line}` : null));
+    const srcGot = rep.frames.map((f, i) => (srcWant[i] === null ? null : f.file ? `${f.file}:${f.line}` : null));
+    t.deepEqual(srcGot, srcWant, 'file:line of every frame');
   });
 }

@@ -33,7 +33,7 @@ export function guest(arch: string, name: string): string {
 export function parseFrames(stderr: string): { index: number; pc: bigint; fn: string; offset: bigint | null }[] {
   const out = [];
   for (const line of stderr.split('\n')) {
-    const m = /^#(\d+)\s+0x([0-9a-f]+) in (\S+?)(?:\+0x([0-9a-f]+))?$/.exec(line);
+    const m = /^#(\d+)\s+0x([0-9a-f]+) in (\S+?)(?:\+0x([0-9a-f]+))?(?: at \S+)?(?: \(inlined\))?$/.exec(line);
     if (m) out.push({ index: Number(m[1]), pc: BigInt('0x' + m[2]), fn: m[3]!, offset: m[4] ? BigInt('0x' + m[4]) : null });
   }
   return out;

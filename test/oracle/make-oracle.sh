@@ -193,7 +193,14 @@ for (const arch of arches) {
       const m = /^#(\d+)\s+(0x[0-9a-f]+) in (\S+) \(/.exec(line);
       if (!m) fail(`unparsed frame line: ${line}`);
       if (Number(m[1]) !== frames.length) fail(`frame numbering: ${line}`);
-      frames.push({ pc: hex(m[2]), function: m[3] });
+      const frame = { pc: hex(m[2]), function: m[3] };
+      // "... at ./src/null-write.c:7": gdb joins comp_dir "." with the file name.
+      const at = / at (\S+):(\d+)$/.exec(line);
+      if (at) {
+        frame.file = at[1].replace(/^(\.\/)+/, "");
+        frame.line = Number(at[2]);
+      }
+      frames.push(frame);
     }
     if (frames.length === 0) fail("no frames");
     if (BigInt(frames[0].pc) !== pc) fail("frame #0 pc differs from $pc");

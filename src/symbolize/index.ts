@@ -1,0 +1,91 @@
+// The symbolize stage: ELF symbols for names and offsets, DWARF (when present) for
+// file:line:column and inlined calls. One object answers "what is at this pc" for the
+// emu pipeline, `crashlab symbolize` and `crashlab addr2line` alike.
+
+import type { ElfFile } from '../loader/elf.js';
+import { DwarfInfo } from './dwarf/index.js';
+import { SymbolTable } from './symbols.js';
+
+export interface Location {
+  /** Function name: the inlined callee for inlined frames, else the ELF symbol (or DWARF's name). */
+  function: string | null;
+  /** pc minus the function symbol's start; null for inlined frames and unknown functions. */
+  offset: bigint | null;
+  file: string | null;
+  /** 0 when unknown. */
+  line: number;
+  /** 0 when unknown. */
+  column: number;
+  inlined: boolean;
+}
+
+export class Symbolizer {
+  private constructor(
+    readonly symbols: SymbolTable,
+    private readonly dwarf: DwarfInfo | null,
+    /** Why DWARF could not be used at all, if it could not. */
+    readonly dwarfError: string | null,
+  ) {}
+
+  static fromElf(elf: ElfFile): Symbolizer {
+    const symbols = SymbolTable.fromElf(elf);
+    let dwarf: DwarfInfo | null = null;
+    let err: string | null = null;
+    try {
+      dwarf = DwarfInfo.fromElf(elf);
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    return new Symbolizer(symbols, dwarf, err);
+  }
+
+  get hasDebugInfo(): boolean {
+    return this.dwarf !== null;
+  }
+
+  /** Warnings about corrupt debug info met so far (one line each). */
+  get warnings(): readonly string[] {
+    return [...(this.dwarfError ? [this.dwarfError] : []), ...(this.dwarf?.warnings ?? [])];
+  }
+
+  /** All debug-info warnings folded into one line, or null if there were none. */
+  warningSummary(elfPath: string): string | null {
+    const w = this.warnings;
+    if (!w.length) return null;
+    return `${elfPath}: corrupt debug info (symbols used where it fails): ${w[0]}${w.length > 1 ? ` (and ${w.length - 1} more)` : ''}`;
+  }
+
+  /**
+   * Innermost first; never empty. A return address (a caller frame) is looked up one byte
+   * back, so it names the call, not the instruction after it, as gdb does.
+   */
+  locate(pc: bigint, isReturnAddress: boolean): Location[] {
+    const at = isReturnAddress && pc > 0n ? pc - 1n : pc;
+    const hit = this.symbols.lookup(at);
+    const offset = hit ? pc - hit.start : null;
+    let src: ReturnType<DwarfInfo['lookup']> = [];
+    try {
+      src = this.dwarf?.lookup(at) ?? [];
+    } catch {
+      src = []; // the reader records its own warning
+    }
+    if (src.length === 0) return [{ function: hit?.name ?? null, offset, file: null, line: 0, column: 0, inlined: false }];
+    return src.map((s, i) => {
+      const outer = i === src.length - 1;
+      return {
+        function: outer ? hit?.name ?? s.function : s.function,
+        offset: outer ? offset : null,
+        file: s.file,
+        line: s.line,
+        column: s.column,
+        inlined: !outer,
+      };
+    });
+  }
+}
+
+/** "src/x.c:12:7", "src/x.c:12", or null when the file is unknown. */
+export function sourceText(l: Pick<Location, 'file' | 'line' | 'column'>): string | null {
+  if (!l.file) return null;
+  return l.line ? `${l.file}:${l.line}${l.column ? `:${l.column}` : ''}` : l.file;
+}
