@@ -144,6 +144,7 @@ function llvmFramesJson(elf, hexAddrs) {
     });
 }
 
+const fmtSize = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)) + ' ms';
 const ratio = (a, b) => (a / b).toFixed(2);
 
@@ -214,8 +215,8 @@ for (const elf of elfs) {
 
   rows.push({
     rel,
-    sizeMB: statSync(elf).size / 1e6,
-    dwarfMB: debugSize(elf) / 1e6,
+    size: statSync(elf).size,
+    dwarf: debugSize(elf),
     textInsns: all.length,
     llvm: median(llvmMs),
     cold,
@@ -234,7 +235,7 @@ console.log(`symbolize ${N} random .text addresses (seed ${SEED}); llvm = ${SYMB
 console.log('ratio = crashlab / llvm (below 1.0: crashlab is faster)\n');
 const table = [];
 for (const r of rows) {
-  table.push([r.rel, `${r.sizeMB.toFixed(2)} MB file, ${r.dwarfMB.toFixed(2)} MB DWARF, ${r.textInsns} insns in .text`]);
+  table.push([r.rel, `${fmtSize(r.size)} file, ${fmtSize(r.dwarf)} of .debug_* sections, ${r.textInsns} instructions in .text`]);
   table.push(['  (a) llvm-symbolizer, N addrs, 1 process', fmtMs(r.llvm)]);
   table.push(['  (b) crashlab in-process, cold', `${fmtMs(r.cold.total)}  (readElf ${fmtMs(r.cold.read)}, fromElf ${fmtMs(r.cold.from)}, lookups ${fmtMs(r.cold.lookups)})   ratio ${ratio(r.cold.total, r.llvm)}`]);
   table.push(['  (b) crashlab in-process, warm', `${fmtMs(r.warm.total)}  (readElf ${fmtMs(r.warm.read)}, fromElf ${fmtMs(r.warm.from)}, lookups ${fmtMs(r.warm.lookups)})   ratio ${ratio(r.warm.total, r.llvm)}`]);

@@ -13,6 +13,8 @@ import { walk, type FrameRule, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
   path: string;
+  /** How reports name the ELF (default: path as given). */
+  displayPath?: string;
   arch?: string;
   argv: readonly string[];
   env: readonly string[];
@@ -76,7 +78,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     const began = performance.now();
     const ev = machine.run(req.limits);
     const ranMs = performance.now() - began;
-    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.path, debugInfo: symbolizer.hasDebugInfo };
+    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.displayPath ?? req.path, debugInfo: symbolizer.hasDebugInfo };
     if (ev.kind === 'exit') {
       return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [] };
     }
@@ -86,11 +88,11 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       let pc = ev.pc;
       let pcExact = ev.pcExact;
       if (!pcExact && ev.memory) {
-        const fn = symbols.functionAt(ev.pc);
-        // The replay reruns what the first run did, plus hook calls in one block: give it
-        // twice that time, whatever --timeout was (that bounds runaway guests, not this).
-        const replayLimits = { timeoutMs: 2 * ranMs + 1000, maxInsns: req.limits.maxInsns };
-        const r = refineFaultPc(machine, image, req.argv, req.env, ev, replayLimits, fn ? fn.end : null);
+        // The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
+        // slower): give it four times that time, whatever --timeout was (that bounds
+        // runaway guests, not this).
+        const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };
+        const r = refineFaultPc(image, req.argv, req.env, ev, replayLimits);
         pc = r.pc;
         pcExact = r.exact;
         if (r.note) req.warn?.(r.note);
@@ -123,7 +125,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
         frames.push({ index: frames.length, pc: f.pc, ...loc, rule: f.rule, where: f.where });
       }
     }
-    const dw = symbolizer.warningSummary(req.path);
+    const dw = symbolizer.warningSummary(req.displayPath ?? req.path);
     if (dw) req.warn?.(dw);
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
     const stop = result.stop.reason;

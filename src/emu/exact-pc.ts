@@ -1,15 +1,19 @@
 // Exact frame #0 for memory faults.
 //
-// Unicorn 2.0.1 reports a memory fault with pc at the start of the translated block, not
-// at the faulting instruction (../shared/unicorn-notes.md; 2.1 fixes this). A code hook
-// makes the pc exact but costs a JS call per instruction, so the normal run has none.
-// Instead, when a run stops on such a fault, the guest (deterministic from its image,
-// arguments and environment) is replayed in a second engine with a code hook bounded to
-// that one block's bytes. The last instruction the hook saw before the same fault is the
-// faulting instruction. The replay writes no output.
+// Unicorn 2.0.1 reports a memory fault with a stale pc: the start of some translated block
+// on the way (the faulting block's, an earlier block chained into it, even the target of
+// the call that faulted while pushing its return address), not the faulting instruction
+// (../shared/unicorn-notes.md; 2.1 fixes this). The normal run has no per-instruction
+// hook, so when it stops on such a fault the guest (deterministic from its image,
+// arguments and environment) is replayed in a second engine in instruction-count mode
+// (uc_emu_start with a count), where Unicorn updates the pc before every instruction: the
+// replay's fault pc is exact. A code hook bounded to the reported block, as the notes
+// suggest, is not enough: the faulting instruction need not be in that block (x86-64
+// heap-overflow: reported 0x201309, faulting load at 0x2012f8 in the block before it).
+// The replay writes no output and must reproduce the same fault.
 
 import type { GuestImage } from '../loader/image.js';
-import { Machine, type MemoryFault, type RunLimits, type StopEvent } from './machine.js';
+import { Machine, sameFault, type RunLimits, type StopEvent } from './machine.js';
 
 export interface PcRefinement {
   pc: bigint;
@@ -18,61 +22,25 @@ export interface PcRefinement {
   note?: string;
 }
 
-/** Largest block bound used when the engine cannot tell the block's size. */
-const FALLBACK_BLOCK_BYTES = 64n;
-
-function sameFault(a: MemoryFault | undefined, b: MemoryFault | undefined): boolean {
-  return !!a && !!b && a.access === b.access && a.cause === b.cause && a.address === b.address && a.size === b.size;
-}
+/** An instruction count no guest reaches: count mode without a limit. */
+export const COUNT_EVERYTHING = Number.MAX_SAFE_INTEGER;
 
 export function refineFaultPc(
-  first: Machine,
   image: GuestImage,
   argv: readonly string[],
   env: readonly string[],
   event: Extract<StopEvent, { kind: 'signal' }>,
   limits: RunLimits,
-  functionEnd: bigint | null,
 ): PcRefinement {
-  const blockStart = event.pc;
-  const cached = first.blockSize(blockStart);
-  let bytes: bigint;
-  if (cached !== null && cached > 0) bytes = BigInt(cached);
-  else if (functionEnd !== null && functionEnd > blockStart) bytes = min(functionEnd - blockStart, FALLBACK_BLOCK_BYTES);
-  else bytes = FALLBACK_BLOCK_BYTES;
-  let r = replay(image, argv, env, event, limits, blockStart, bytes);
-  // The fallback bound was too short for the block the replay actually ran: once more, exact.
-  if (r.blockBytes !== null && r.blockBytes > bytes) r = replay(image, argv, env, event, limits, blockStart, r.blockBytes);
-  if (!r.reproduced) return { pc: blockStart, exact: false, note: 'replay did not reproduce the fault; pc is the start of its block' };
-  if (r.last === null) return { pc: blockStart, exact: false, note: 'replay saw no instruction of the faulting block' };
-  return { pc: r.last, exact: true };
-}
-
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
-
-function replay(
-  image: GuestImage,
-  argv: readonly string[],
-  env: readonly string[],
-  event: Extract<StopEvent, { kind: 'signal' }>,
-  limits: RunLimits,
-  blockStart: bigint,
-  bytes: bigint,
-): { reproduced: boolean; last: bigint | null; blockBytes: bigint | null } {
-  const m = Machine.create(image, argv, env, () => {});
+  const replay = Machine.create(image, argv, env, () => {});
   try {
-    let last: bigint | null = null;
-    let blockBytes: bigint | null = null;
-    m.onCode(blockStart, blockStart + bytes - 1n, (addr) => {
-      last = addr;
-    });
-    m.onBlock(blockStart, blockStart, (_addr, size) => {
-      blockBytes = BigInt(size);
-    });
-    const again = m.run(limits);
-    const reproduced = again.kind === 'signal' && sameFault(again.memory, event.memory);
-    return { reproduced, last, blockBytes };
+    const again = replay.run({ timeoutMs: limits.timeoutMs, maxInsns: limits.maxInsns || COUNT_EVERYTHING });
+    if (again.kind !== 'signal' || !sameFault(again.memory, event.memory)) {
+      return { pc: event.pc, exact: false, note: 'the replay did not reproduce the fault; frame #0 pc is where Unicorn reported it' };
+    }
+    if (!again.pcExact) return { pc: event.pc, exact: false, note: 'the replay could not place the fault exactly' };
+    return { pc: again.pc, exact: true };
   } finally {
-    m.close();
+    replay.close();
   }
 }

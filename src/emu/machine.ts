@@ -38,6 +38,11 @@ export interface RunLimits {
   maxInsns: number;
 }
 
+/** Same access, cause, address and width. */
+export function sameFault(a: MemoryFault | undefined, b: MemoryFault | undefined): boolean {
+  return !!a && !!b && a.access === b.access && a.cause === b.cause && a.address === b.address && a.size === b.size;
+}
+
 export type OutputSink = (fd: 1 | 2, data: Uint8Array) => void;
 
 export interface Registers {
@@ -64,6 +69,8 @@ export class Machine {
   readonly arch: Arch;
   private event: StopEvent | null = null;
   private lastMemFault: MemoryFault | null = null;
+  /** Instruction-count mode: Unicorn updates pc before every instruction, so faults are exact. */
+  private counting = false;
 
   private constructor(
     readonly image: GuestImage,
@@ -142,7 +149,7 @@ export class Machine {
       // A fetch fault happens at the fetched address itself; other faults are reported at
       // the block start by Unicorn 2.0.1 and refined later.
       const pc = kind.access === 'fetch' ? address : engine.regRead(arch.regs.pc);
-      this.signalAt({ signal: 'SIGSEGV', reason: describeFault(this.image, fault) }, pc, kind.access === 'fetch', fault);
+      this.signalAt({ signal: 'SIGSEGV', reason: describeFault(this.image, fault) }, pc, kind.access === 'fetch' || this.counting, fault);
       return false;
     });
     engine.onInsnInvalid(() => {
@@ -157,6 +164,7 @@ export class Machine {
   run(limits: RunLimits): StopEvent {
     const until = (1n << BigInt(this.arch.ptrSize * 8)) - 1n; // never a valid pc on any guest
     const began = performance.now();
+    this.counting = limits.maxInsns > 0;
     const err = this.engine.start(this.image.entry, until, Math.round(limits.timeoutMs * 1000), limits.maxInsns);
     const elapsedMs = performance.now() - began;
     if (this.event) return this.event;
@@ -200,21 +208,6 @@ export class Machine {
 
   isCode(addr: bigint): boolean {
     return isCode(this.image, addr);
-  }
-
-  /** Size in bytes of the translated block starting at pc, if the engine has it cached. */
-  blockSize(pc: bigint): number | null {
-    return this.engine.tbRequestCache(pc)?.size ?? null;
-  }
-
-  /** Call cb before each instruction in [begin, end] (inclusive; only for narrow ranges). */
-  onCode(begin: bigint, end: bigint, cb: (addr: bigint) => void): void {
-    this.engine.onCode(begin, end, (addr) => cb(addr));
-  }
-
-  /** Call cb on entry to each translated block starting in [begin, end]. */
-  onBlock(begin: bigint, end: bigint, cb: (addr: bigint, size: number) => void): void {
-    this.engine.onBlock(begin, end, cb);
   }
 
   close(): void {

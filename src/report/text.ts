@@ -31,7 +31,7 @@ export function renderText(c: Crash): string {
   const stop = stopLine(c);
   if (stop) lines.push(stop);
   if (c.frames.length && !c.debugInfo) lines.push(`(no debug info in ${c.elf}: frames are named from the ELF symbol table only)`);
-  if (c.fault && !c.fault.pcExact) lines.push('(frame #0 pc is the start of its translated block; the exact instruction could not be recovered)');
+  if (c.fault && !c.fault.pcExact) lines.push('(frame #0 pc is where the emulator reported the fault; the exact instruction could not be recovered)');
   return lines.join('\n') + '\n';
 }
 

@@ -56,7 +56,8 @@ function runCrashlab(elf: string): CrashlabReport {
 test('the oracle covers every arch and guest', (t) => {
   const arches = ['aarch64', 'x86-64', 'rv32', 'rv64'];
   const guests = ['null-write', 'null-read', 'rodata-write', 'null-fnptr', 'trap', 'breakpoint', 'illegal',
-    'deep-chain', 'leaf-norecord', 'recursion', 'exec-data', 'stack-smash'];
+    'deep-chain', 'leaf-norecord', 'recursion', 'exec-data', 'stack-smash', 'heap-overflow', 'dangling-write',
+    'callback-trap', 'recursion-300', 'inline-chain'];
   const expected = arches.flatMap((a) => [...guests.map((g) => `${a}/${g}`), ...(a === 'x86-64' ? ['x86-64/divzero'] : [])]);
   t.deepEqual(Object.keys(oracle).sort(), expected.sort());
 });

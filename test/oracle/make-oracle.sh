@@ -52,7 +52,7 @@ RAW="$HERE/raw"
 OUT="$HERE/gdb-frames.json"
 
 ARCHES=(aarch64 x86-64 rv32 rv64)
-GUESTS=(null-write null-read rodata-write null-fnptr trap breakpoint illegal deep-chain leaf-norecord divzero recursion exec-data stack-smash)
+GUESTS=(null-write null-read rodata-write null-fnptr trap breakpoint illegal deep-chain leaf-norecord divzero recursion exec-data stack-smash heap-overflow dangling-write callback-trap recursion-300 inline-chain)
 
 qemu_for() {
   case "$1" in
@@ -92,7 +92,7 @@ run_case() {
   mkdir -p "$RAW/$arch"
 
   local bt_cmd=bt
-  [[ "$guest" == recursion ]] && bt_cmd="bt 5"
+  [[ "$guest" == recursion || "$guest" == recursion-300 ]] && bt_cmd="bt 5"
 
   local port qpid
   port="$(free_port)"
@@ -184,7 +184,7 @@ for (const arch of arches) {
     const pcm = /^\$\d+ = (0x[0-9a-f]+)$/m.exec(section("pc"));
     if (!pcm) fail("no $pc value");
     const pc = BigInt(pcm[1]);
-    const truncated = guest === "recursion";
+    const truncated = guest === "recursion" || guest === "recursion-300";
     const btText = section(truncated ? "bt 5" : "bt");
     const frames = [];
     for (const line of btText.split("\n")) {

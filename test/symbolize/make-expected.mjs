@@ -11,7 +11,8 @@
 // (`make -C guests`, see guests/README.md).
 //
 // ELFs: every guests/build/<arch>/<name>.elf (big.elf skipped) and every
-// guests/build/<arch>/variants/<name>.elf. For each one:
+// guests/build/<arch>/variants/<name>.elf, except those without DWARF (no .debug_info
+// and no .debug_line, e.g. variants/null-write-g0.elf). For each one:
 //   1. every instruction address in .text, from `llvm-objdump -d -j .text`;
 //   2. one `llvm-symbolizer --obj=ELF --inlines --functions=short --output-style=JSON`
 //      process, all addresses on stdin, one JSON line back per address;
@@ -58,6 +59,7 @@ function tool(envName, base) {
 }
 const OBJDUMP = tool('LLVM_OBJDUMP', 'llvm-objdump');
 const SYMBOLIZER = tool('LLVM_SYMBOLIZER', 'llvm-symbolizer');
+const READELF = tool('LLVM_READELF', 'llvm-readelf');
 
 function run(cmd, args, input) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 1 << 30 });
@@ -81,6 +83,10 @@ function textAddresses(elf) {
   }
   addrs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [...new Set(addrs)].map((a) => '0x' + a.toString(16));
+}
+
+function hasDwarf(elf) {
+  return /\]\s+\.debug_(info|line)\s/.test(run(READELF, ['-S', '-W', elf]));
 }
 
 function normalizePath(p) {
@@ -149,6 +155,10 @@ for (const arch of ARCHES) {
   if (jobs.length === 0) throw new Error(`no ELFs under guests/build/${arch}: run make -C guests first`);
   for (const [elfRel, outRel] of jobs) {
     const elf = path.join(BUILD, elfRel);
+    if (!hasDwarf(elf)) {
+      console.log(`skipped ${elfRel}: no DWARF`);
+      continue;
+    }
     const addrs = textAddresses(elf);
     if (addrs.length === 0) throw new Error(`${elfRel}: no instructions in .text`);
     write(path.join(OUT, outRel), symbolize(elf, addrs));
