@@ -14,22 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, opt, median, which } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const RUNS = Number(opt('runs', 1));
 const STARTUP_RUNS = Number(opt('startup-runs', 15));
 const ARCHES = opt('arch', 'aarch64,x86-64,rv32,rv64').split(',');
 const QEMU = { aarch64: 'qemu-aarch64', 'x86-64': 'qemu-x86_64', rv32: 'qemu-riscv32', rv64: 'qemu-riscv64' };
-
-function which(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
-}
 
 for (const a of ARCHES) {
   if (!QEMU[a]) {
@@ -52,11 +42,6 @@ function time(cmd, argv) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, status: r.status, signal: r.signal, stdout: r.stdout };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function measure(cmd, argv, runs) {
   const samples = [];

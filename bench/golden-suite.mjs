@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT } from './lib.mjs';
+
 const BIN = path.join(ROOT, 'bin/crashlab');
 const cores = os.availableParallelism();
 

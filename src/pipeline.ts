@@ -8,7 +8,7 @@ import { refineFaultPc } from './emu/exact-pc.js';
 import { Machine, type MemoryFault, type OutputSink, type RunLimits } from './emu/machine.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
-import { Symbolizer } from './symbolize/index.js';
+import { Symbolizer, type Location } from './symbolize/index.js';
 import { walk, type FrameRule, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
@@ -24,17 +24,10 @@ export interface EmuRequest {
   warn?: (msg: string) => void;
 }
 
-export interface Frame {
+/** One frame of a report: where it is (symbolize's Location) and how the walk found it. */
+export interface Frame extends Location {
   index: number;
   pc: bigint;
-  function: string | null;
-  offset: bigint | null;
-  /** Source position from DWARF; null/0 without debug info. */
-  file: string | null;
-  line: number;
-  column: number;
-  /** An inlined call: shares its pc with the frames after it, up to the real function. */
-  inlined: boolean;
   rule: FrameRule;
   where?: string;
 }

@@ -73,10 +73,13 @@ function parseShard(s: string | undefined): { k: number; n: number } | undefined
   return { k: Number(m[1]), n: Number(m[2]) };
 }
 
-export async function goldenCommand(a: GoldenArgs): Promise<number> {
+export async function goldenCommand(args: GoldenArgs): Promise<number> {
+  let a = args;
   if (a.arch !== undefined && !(ARCH_NAMES as readonly string[]).includes(a.arch)) {
     throw new UsageError(`unknown --arch '${a.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
   }
+  // CRASHLAB_UPDATE_GOLDENS=1 (e.g. `CRASHLAB_UPDATE_GOLDENS=1 npm test`) is --update.
+  if (process.env.CRASHLAB_UPDATE_GOLDENS === '1') a = { ...a, update: true };
   const jobsN = a.jobs ?? os.availableParallelism();
   if (!Number.isInteger(jobsN) || jobsN < 1) throw new UsageError(`--jobs must be a positive integer, got ${a.jobs}`);
   const shard = parseShard(a.shard);

@@ -10,19 +10,7 @@ import { InputError } from '../../src/loader/errors.js';
 import { planImage, selectArch } from '../../src/loader/image.js';
 import { SymbolTable } from '../../src/symbolize/symbols.js';
 import { ROOT } from '../helpers/cli.js';
-
-/** xorshift32: a small deterministic PRNG. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 const INTERESTING = [0x00, 0x01, 0x02, 0x7f, 0x80, 0xff, 0xfe, 0x40, 0x10];
 

@@ -10,6 +10,7 @@ import { Reader } from '../../../src/symbolize/dwarf/reader.js';
 import { DebugSections } from '../../../src/symbolize/dwarf/sections.js';
 import { UnitCtx, readDie, readUnitHeader } from '../../../src/symbolize/dwarf/unit.js';
 import { FIXTURES, cloneElf, findBytes, loadElf, sectionRange } from './util.js';
+import { rng } from '../../helpers/rng.js';
 
 const NULL_WRITE = 'guests/build/rv64/null-write.elf';
 const BT_LEAF_STORE = 0x1122en;
@@ -227,18 +228,6 @@ test('corrupt zlib stream in a compressed section', async (t) => {
   t.deepEqual(res[0], [{ function: null, file: 'src/inl.c', line: 9, column: 8, inlined: false }]);
   t.regex(d.warnings[0]!, /^\.debug_info\+0x18: zlib: /);
 });
-
-/** xorshift32, seeded, so a failure reproduces. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
 
 for (const file of [NULL_WRITE, INL, `${FIXTURES}/inl-x86-64-dwarf4.elf`, `${FIXTURES}/inl-rv32-dwarf4.elf`]) {
   test(`fuzz: 300 random byte mutations of the debug sections of ${file.split('/').pop()}`, async (t) => {
