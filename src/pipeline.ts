@@ -9,7 +9,7 @@ import { Machine, type MemoryFault, type OutputSink, type RunLimits } from './em
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
-import { walk, type FrameRule, type WalkStop } from './unwind/walker.js';
+import { walk, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
   path: string;
@@ -22,11 +22,24 @@ export interface EmuRequest {
   output: OutputSink;
   /** Warnings about the run itself (not the guest), for the log. */
   warn?: (msg: string) => void;
+  /**
+   * Called with the finished report while the guest's memory is still there (teaching
+   * views read frame records and code through it); not called after a normal exit.
+   */
+  inspect?: (crash: Crash, memory: GuestMemory) => void;
+}
+
+/** Read access to the stopped guest, for inspect. */
+export interface GuestMemory {
+  read(addr: bigint, n: number): Uint8Array | null;
+  isCode(addr: bigint): boolean;
 }
 
 /** One frame of a report: where it is (symbolize's Location) and how the walk found it. */
 export interface Frame extends Location {
   index: number;
+  /** Index of the real frame (the walk's frame) this one belongs to; inlined calls share it. */
+  walkIndex: number;
   pc: bigint;
   rule: FrameRule;
   where?: string;
@@ -58,6 +71,8 @@ export interface Crash {
   /** Whether the ELF has DWARF debug info (file:line and inlined frames come from it). */
   debugInfo: boolean;
   registers: { name: string; value: bigint }[];
+  /** The walk before symbolization: one entry per real frame, with the fp and record it used. */
+  walk: { sp: bigint; frames: RawFrame[] } | null;
 }
 
 export async function runEmu(req: EmuRequest): Promise<Crash> {
@@ -73,7 +88,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     const ranMs = performance.now() - began;
     const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.displayPath ?? req.path, debugInfo: symbolizer.hasDebugInfo };
     if (ev.kind === 'exit') {
-      return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [] };
+      return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [], walk: null };
     }
     let fault: Fault;
     let outcome: Outcome;
@@ -115,7 +130,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     const frames: Frame[] = [];
     for (const f of result.frames) {
       for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
-        frames.push({ index: frames.length, pc: f.pc, ...loc, rule: f.rule, where: f.where });
+        frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, where: f.where });
       }
     }
     const dw = symbolizer.warningSummary(req.displayPath ?? req.path);
@@ -123,7 +138,9 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
     const stop = result.stop.reason;
     const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));
-    return { ...base, outcome, fault, frames, stop: result.stop, complete, registers };
+    const crash: Crash = { ...base, outcome, fault, frames, stop: result.stop, complete, registers, walk: { sp: regs.sp, frames: result.frames } };
+    req.inspect?.(crash, { read: (a, n) => machine.read(a, n), isCode: (a) => machine.isCode(a) });
+    return crash;
   } finally {
     machine.close();
   }

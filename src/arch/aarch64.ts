@@ -52,6 +52,7 @@ export const aarch64: Arch = {
     retReg: ARM64_REG.X0,
     numbers: { write: 64, exit: 93, exit_group: 94 },
   },
+  capstone: { arch: 'ARCH_ARM64', modes: ['MODE_ARM'] },
   syscallPcAdjust: 4,
   interrupt,
   invalidInstruction() {

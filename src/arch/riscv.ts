@@ -75,6 +75,7 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
       retReg: r.X10,
       numbers: { write: 64, exit: 93, exit_group: 94 },
     },
+    capstone: { arch: 'ARCH_RISCV', modes: [bits === 64 ? 'MODE_RISCV64' : 'MODE_RISCV32', 'MODE_RISCVC'] },
     syscallPcAdjust: 4,
   interrupt,
     invalidInstruction(bytes) {

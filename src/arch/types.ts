@@ -96,6 +96,8 @@ export interface Arch {
    * where the caller's return address is. Null when frame #0 has a record.
    */
   frame0Caller(ctx: Frame0Context): Frame0Caller | null;
+  /** Capstone's arch and mode constants (by name) for disassembling this guest's code. */
+  capstone: { arch: string; modes: readonly string[] };
   /** Registers to set before the first instruction (FPU enable, etc.), beyond pc and sp. */
   initialRegisters?: readonly { id: number; value: bigint }[];
 }

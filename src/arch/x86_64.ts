@@ -64,6 +64,7 @@ export const x86_64: Arch = {
     numbers: { write: 1, exit: 60, exit_group: 231 },
   },
   syscallInsn: X86_INS.SYSCALL,
+  capstone: { arch: 'ARCH_X86', modes: ['MODE_64'] },
   syscallPcAdjust: 0,
   interrupt,
   invalidInstruction(bytes) {

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { setLogLevel } from '../log.js';
 import { addr2lineBuilder, addr2lineCommand, type Addr2lineArgs } from './addr2line.js';
 import { emuBuilder, emuCommand, type EmuArgs } from './emu.js';
+import { explainBuilder, explainCommand, type ExplainArgs } from './explain.js';
 import { goldenBuilder, goldenCommand, type GoldenArgs } from './golden.js';
 import { workerMain } from '../golden/pool.js';
 import { symbolizeBuilder, symbolizeCommand, type SymbolizeArgs } from './symbolize.js';
@@ -26,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command<Addr2lineArgs>('addr2line [addresses..]', 'file:line (and function) of addresses, like binutils addr2line', addr2lineBuilder, async (a) => {
       code = await addr2lineCommand(a);
+    })
+    .command<ExplainArgs>('explain <elf..>', 'walk the frame-pointer chain out loud (several ELFs: side by side)', explainBuilder, async (a) => {
+      code = await explainCommand(a);
     })
     .command<GoldenArgs>('golden [dir]', 'run the case catalog on every arch and compare with the goldens', goldenBuilder, async (a) => {
       code = await goldenCommand(a);

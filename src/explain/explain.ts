@@ -1,0 +1,113 @@
+// `crashlab explain`: the backtrace walked out loud. For each frame, its frame pointer,
+// the record that pointer addresses (both slots, with their addresses and contents), which
+// rule found the frame (the fault itself, a frame record, the link register, a stack
+// slot), and how far its caller's frame pointer is; then the faulting instruction in its
+// neighbourhood, disassembled, and the registers that matter.
+
+import { archByName, type Arch } from '../arch/index.js';
+import type { Crash, GuestMemory } from '../pipeline.js';
+import { readPointer, type RawFrame } from '../unwind/walker.js';
+import { disassemble, type Insn } from './disasm.js';
+
+export interface Slot {
+  what: 'caller fp' | 'return address';
+  addr: bigint;
+  value: bigint | null;
+}
+
+export interface FrameStory {
+  index: number;
+  /** "bt_leaf+0x1a at src/null-write.c:7:8", with inlined calls first. */
+  names: string[];
+  pc: bigint;
+  fp: bigint | null;
+  foundBy: string;
+  /** The record this frame's fp addresses, when the frame has one. */
+  record: Slot[] | null;
+  /** Bytes from this frame's fp to its caller's. */
+  size: bigint | null;
+}
+
+export interface Explanation {
+  crash: Crash;
+  arch: Arch;
+  frames: FrameStory[];
+  code: { insns: Insn[]; fault: number; where: string } | null;
+}
+
+const hex = (v: bigint) => '0x' + v.toString(16);
+
+function offsetText(n: number): string {
+  return n === 0 ? 'fp' : n > 0 ? `fp+${n}` : `fp-${-n}`;
+}
+
+/** "caller fp at [fp], return address at [fp+8]": from the arch table's numbers. */
+export function recordLayout(arch: Arch): string {
+  const slots = [
+    { n: arch.record.callerFp, t: "the caller's fp" },
+    { n: arch.record.returnAddress, t: 'the return address' },
+  ].sort((a, b) => a.n - b.n);
+  return slots.map((s) => `${s.t} at [${offsetText(s.n)}]`).join(', ');
+}
+
+function foundBy(f: RawFrame, frames: RawFrame[]): string {
+  switch (f.rule) {
+    case 'fault':
+      return 'where the guest stopped (the faulting pc)';
+    case 'frame-record':
+      return `the return address in the record of #${frames.indexOf(f) - 1} (fp ${hex(f.recordAt!)})`;
+    case 'link-register':
+      return `the link register ${f.where} (frame #0 had not saved a record)`;
+    case 'stack-slot':
+      return `the stack slot ${f.where} the call pushed (frame #0 had not saved a record)`;
+  }
+}
+
+/**
+ * Build the explanation from a finished report while the guest's memory is still readable.
+ * Every memory read happens before the first await (the code bytes are read before they
+ * are disassembled), so this may be called from pipeline's synchronous inspect hook.
+ */
+export async function explain(crash: Crash, mem: GuestMemory): Promise<Explanation> {
+  const arch = archByName(crash.arch)!;
+  const raw = crash.walk?.frames ?? [];
+  const ptr = arch.ptrSize;
+  const readPtr = (a: bigint) => readPointer(mem.read, a, ptr);
+  const frames: FrameStory[] = raw.map((f, i) => {
+    const names = crash.frames
+      .filter((x) => x.walkIndex === i)
+      .map((x) => `${x.function ?? '??'}${x.offset !== null ? `+0x${x.offset.toString(16)}` : ''}${x.file ? ` at ${x.file}:${x.line}${x.column ? `:${x.column}` : ''}` : ''}${x.inlined ? ' (inlined)' : ''}`);
+    const next = raw[i + 1];
+    // A frame has its own record when its caller was found through it (or, for the last
+    // frame, when its fp is readable as one).
+    const hasRecord = f.fp !== null && f.fp !== 0n && (next ? next.rule === 'frame-record' : true);
+    const record: Slot[] | null = hasRecord
+      ? [
+          { what: 'caller fp' as const, addr: f.fp! + BigInt(arch.record.callerFp), value: readPtr(f.fp! + BigInt(arch.record.callerFp)) },
+          { what: 'return address' as const, addr: f.fp! + BigInt(arch.record.returnAddress), value: readPtr(f.fp! + BigInt(arch.record.returnAddress)) },
+        ].sort((a, b) => (a.addr < b.addr ? 1 : -1))
+      : null;
+    const callerFp = record?.find((s) => s.what === 'caller fp')?.value ?? null;
+    const size = callerFp !== null && f.fp !== null && callerFp > f.fp ? callerFp - f.fp : null;
+    return { index: i, names, pc: f.pc, fp: hasRecord ? f.fp : null, foundBy: foundBy(f, raw), record, size };
+  });
+  return { crash, arch, frames, code: await codeAround(crash, arch, mem) };
+}
+
+async function codeAround(crash: Crash, arch: Arch, mem: GuestMemory): Promise<Explanation['code']> {
+  const fault = crash.fault;
+  if (!fault) return null;
+  const pc = fault.pc;
+  const outer = crash.frames.find((f) => f.pc === pc && !f.inlined);
+  if (!mem.isCode(pc)) return null;
+  const start = outer?.offset !== null && outer?.offset !== undefined ? pc - outer.offset : pc;
+  const from = pc - start > 256n ? pc - 64n : start; // long functions: decode close to pc
+  const bytes = mem.read(from, Number(pc - from) + 16) ?? mem.read(from, Number(pc - from) + 4);
+  if (!bytes) return null;
+  const insns = await disassemble(arch, bytes, from);
+  const at = insns.findIndex((i) => i.addr === pc);
+  if (at < 0) return null;
+  const where = outer ? `${outer.function ?? '??'}${outer.offset !== null ? `+0x${outer.offset.toString(16)}` : ''}${outer.file ? ` at ${outer.file}:${outer.line}${outer.column ? `:${outer.column}` : ''}` : ''}` : hex(pc);
+  const lo = Math.max(0, at - 4);
+  return { insns: insns.slice(lo, at + 3), fault: at - lo, where };
+}
