@@ -28,12 +28,22 @@ export interface FrameStory {
   size: bigint | null;
 }
 
+export interface StackWord {
+  addr: bigint;
+  value: bigint | null;
+}
+
 export interface Explanation {
   crash: Crash;
   arch: Arch;
   frames: FrameStory[];
   code: { insns: Insn[]; fault: number; where: string } | null;
+  /** The stack from sp up to just past the outermost record, one pointer-sized word each (at most 512). */
+  stack: StackWord[];
 }
+
+/** Most stack words a view shows. */
+export const MAX_STACK_WORDS = 512;
 
 const hex = (v: bigint) => '0x' + v.toString(16);
 
@@ -91,7 +101,18 @@ export async function explain(crash: Crash, mem: GuestMemory): Promise<Explanati
     const size = callerFp !== null && f.fp !== null && callerFp > f.fp ? callerFp - f.fp : null;
     return { index: i, names, pc: f.pc, fp: hasRecord ? f.fp : null, foundBy: foundBy(f, raw), record, size };
   });
-  return { crash, arch, frames, code: await codeAround(crash, arch, mem) };
+  const stack = stackWords(crash, frames, ptr, readPtr);
+  return { crash, arch, frames, stack, code: await codeAround(crash, arch, mem) };
+}
+
+function stackWords(crash: Crash, frames: FrameStory[], ptr: number, readPtr: (a: bigint) => bigint | null): StackWord[] {
+  const sp = crash.walk?.sp;
+  if (sp === undefined) return [];
+  let top = sp;
+  for (const f of frames) for (const s of f.record ?? []) if (s.addr + BigInt(ptr) > top) top = s.addr + BigInt(ptr);
+  const words: StackWord[] = [];
+  for (let a = sp - (sp % BigInt(ptr)); a < top && words.length < MAX_STACK_WORDS; a += BigInt(ptr)) words.push({ addr: a, value: readPtr(a) });
+  return words;
 }
 
 async function codeAround(crash: Crash, arch: Arch, mem: GuestMemory): Promise<Explanation['code']> {
