@@ -3,7 +3,9 @@
 import { writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ARCH_NAMES } from '../arch/index.js';
-import { runEmu } from '../pipeline.js';
+import { runEmu, type Crash, type GuestMemory } from '../pipeline.js';
+import { explain, type Explanation } from '../explain/explain.js';
+import { checkWritable, renderHtml, writeHtml } from '../report/html.js';
 import { toJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { log } from '../log.js';
@@ -17,6 +19,7 @@ export interface EmuArgs {
   timeout: number;
   'max-insns': number;
   env: string[];
+  html?: string;
 }
 
 export function emuBuilder(y: Argv): Argv<EmuArgs> {
@@ -28,9 +31,11 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .option('timeout', { type: 'number', default: 10, describe: 'stop the guest after this many seconds (outcome timeout, exit 124)' })
     .option('max-insns', { type: 'number', default: 0, describe: 'stop the guest after this many instructions (0: no limit)' })
     .option('env', { type: 'string', array: true, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
+    .option('html', { type: 'string', requiresArg: true, describe: 'also write the crash as one self-contained HTML page to FILE' })
     .example('$0 emu guests/build/rv64/null-write.elf', 'run a guest and print where it crashed')
     .example('$0 emu --arch rv64 prog.elf -- arg1 arg2', 'check the arch and pass arguments')
-    .example('$0 emu --json prog.elf', 'machine-readable report on stdout') as unknown as Argv<EmuArgs>;
+    .example('$0 emu --json prog.elf', 'machine-readable report on stdout')
+    .example('$0 emu --html crash.html prog.elf', 'also draw the crash as an HTML page') as unknown as Argv<EmuArgs>;
 }
 
 export async function emuCommand(a: EmuArgs): Promise<number> {
@@ -40,6 +45,12 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
   if (!(a.timeout > 0) || !Number.isFinite(a.timeout)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
   if (!Number.isInteger(a['max-insns']) || a['max-insns'] < 0) throw new UsageError(`--max-insns must be a non-negative integer, got ${a['max-insns']}`);
   for (const e of a.env) if (!e.includes('=')) throw new UsageError(`--env expects K=V, got '${e}'`);
+  const html = a.html === undefined ? undefined : String(a.html);
+  if (html !== undefined) {
+    if (html === '') throw new UsageError('--html expects a file name');
+    checkWritable(html);
+  }
+  let ex: Promise<Explanation> | null = null;
   const captured: { 1: Uint8Array[]; 2: Uint8Array[] } = { 1: [], 2: [] };
   const output = a.json
     ? (fd: 1 | 2, d: Uint8Array) => void captured[fd].push(d.slice())
@@ -53,6 +64,13 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
     limits: { timeoutMs: a.timeout * 1000, maxInsns: a['max-insns'] },
     output,
     warn: (m) => warnings.push(m),
+    ...(html !== undefined
+      ? {
+          inspect: (c: Crash, mem: GuestMemory) => {
+            ex = explain(c, mem);
+          },
+        }
+      : {}),
   });
   if (warnings.length) {
     const l = await log();
@@ -64,5 +82,6 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
   } else {
     writeSync(2, renderText(crash));
   }
+  if (html !== undefined) writeHtml(html, renderHtml({ crash, explanation: ex ? await ex : null, elf: a.elf }));
   return crash.outcome.exitCode;
 }
