@@ -6,7 +6,7 @@
 // "Program Header"), and every failure becomes one InputError that says what and where.
 
 import { readFile } from 'node:fs/promises';
-import { open as elfinfoOpen, type ELF, type ELFSymbolSection } from 'elfinfo';
+import { open as elfinfoOpen, type ELF } from 'elfinfo';
 import { InputError, hex } from './errors.js';
 
 export const PT_LOAD = 1;
@@ -75,6 +75,54 @@ export function machineName(m: number): string {
 
 const big = (v: number | bigint): bigint => (typeof v === 'bigint' ? v : BigInt(v));
 
+export const SHT_SYMTAB = 2;
+export const SHT_STRTAB = 3;
+export const SHT_DYNSYM = 11;
+
+interface RawSectionHeader {
+  type: number;
+  offset: bigint;
+  size: bigint;
+  link: number;
+  entsize: bigint;
+}
+
+/**
+ * The symbols of section `index` (gABI "Symbol Table"; Elf32_Sym is 16 bytes, Elf64_Sym 24),
+ * named from the string table its sh_link names. Every section was checked to lie inside
+ * the file; a name offset outside the string table gives an empty name.
+ */
+function readSymbols(bytes: Uint8Array, bits: 32 | 64, headers: RawSectionHeader[], index: number): ElfSymbol[] {
+  const h = headers[index]!;
+  const entsize = bits === 64 ? 24 : 16;
+  if (h.entsize !== 0n && h.entsize !== BigInt(entsize)) return [];
+  const strtab = headers[h.link];
+  const strStart = strtab && strtab.type === SHT_STRTAB ? Number(strtab.offset) : 0;
+  const strEnd = strtab && strtab.type === SHT_STRTAB ? strStart + Number(strtab.size) : 0;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const decoder = new TextDecoder();
+  const nameAt = (off: number): string => {
+    const at = strStart + off;
+    if (at >= strEnd) return '';
+    let end = at;
+    while (end < strEnd && bytes[end] !== 0) end++;
+    return decoder.decode(bytes.subarray(at, end));
+  };
+  const out: ElfSymbol[] = [];
+  const count = Number(h.size) / entsize;
+  for (let i = 1; i < count; i++) {
+    const o = Number(h.offset) + i * entsize;
+    const name = dv.getUint32(o, true);
+    const info = bytes[o + (bits === 64 ? 4 : 12)]!;
+    const shndx = dv.getUint16(o + (bits === 64 ? 6 : 14), true);
+    const value = bits === 64 ? dv.getBigUint64(o + 8, true) : BigInt(dv.getUint32(o + 4, true));
+    const sz = bits === 64 ? dv.getBigUint64(o + 16, true) : BigInt(dv.getUint32(o + 8, true));
+    const t = info & 0xf;
+    out.push({ name: nameAt(name), value, size: sz, kind: t === 2 ? 'func' : t === 1 ? 'object' : 'other', section: shndx });
+  }
+  return out;
+}
+
 /** Read and check an ELF file from disk. */
 export async function readElf(path: string): Promise<ElfFile> {
   let bytes: Uint8Array;
@@ -120,6 +168,7 @@ export async function parseElf(path: string, bytes: Uint8Array): Promise<ElfFile
   const size = BigInt(bytes.length);
   const wantPh = bits === 64 ? 56 : 32;
   const wantSh = bits === 64 ? 64 : 40;
+  const headers: RawSectionHeader[] = [];
   if (phnum === 0) fail('no program headers (not an executable)');
   if (phentsize !== wantPh) fail(`e_phentsize is ${phentsize}, expected ${wantPh} for ELF${bits}`);
   if (phoff + BigInt(phnum * phentsize) > size) {
@@ -139,12 +188,21 @@ export async function parseElf(path: string, bytes: Uint8Array): Promise<ElfFile
       if (shType !== 0 && shType !== SHT_NOBITS && off + sz > size) {
         fail(`section #${i} (offset ${hex(off)}, size ${hex(sz)}) extends beyond the end of the file (${hex(size)} bytes)`);
       }
+      headers.push({ type: shType, offset: off, size: sz, link: u32(o + (bits === 64 ? 40 : 24)), entsize: word(o + (bits === 64 ? 56 : 36)) });
     }
   }
 
+  // elfinfo names symbols with a scan of the whole string table for every name that does
+  // not start a string (index 0, or a suffix shared by lld's tail merging): O(symbols ×
+  // strings), 262 s for a RISC-V binary with 551k local symbols. So it gets a copy whose
+  // symbol tables are marked SHT_PROGBITS, and the symbols are read here (readSymbols).
+  const masked = bytes.slice();
+  headers.forEach((h, i) => {
+    if (h.type === SHT_SYMTAB || h.type === SHT_DYNSYM) new DataView(masked.buffer).setUint32(Number(shoff) + i * shentsize + 4, 1, true);
+  });
   let elf: ELF;
   try {
-    const res = await elfinfoOpen(bytes);
+    const res = await elfinfoOpen(masked);
     if (!res.success || !res.elf) fail(`cannot parse ELF: ${res.errors.join('; ') || 'unknown error'}`);
     elf = res.elf!;
   } catch (e) {
@@ -164,24 +222,13 @@ export async function parseElf(path: string, bytes: Uint8Array): Promise<ElfFile
   const sections: Section[] = elf.sections.map((s) => ({
     index: s.index,
     name: s.name,
-    type: s.type,
+    type: headers[s.index]?.type ?? s.type,
     flags: big(s.flags),
     addr: big(s.addr),
     offset: big(s.offset),
     size: big(s.size),
   }));
-  const symbols: ElfSymbol[] = [];
-  for (const s of elf.sections) {
-    if (s.name !== '.symtab') continue;
-    for (const sym of (s as ELFSymbolSection).symbols ?? []) {
-      symbols.push({
-        name: sym.name,
-        value: big(sym.value),
-        size: big(sym.size),
-        kind: sym.type === 2 ? 'func' : sym.type === 1 ? 'object' : 'other',
-        section: sym.shndx,
-      });
-    }
-  }
+  const symtab = sections.find((x) => x.name === '.symtab' && x.type === SHT_SYMTAB);
+  const symbols = symtab ? readSymbols(bytes, bits, headers, symtab.index) : [];
   return { path, bytes, bits, type, machine, entry, phoff, phentsize, phnum, segments, sections, symbols };
 }
