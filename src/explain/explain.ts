@@ -8,6 +8,7 @@ import { archByName, type Arch } from '../arch/index.js';
 import type { Crash, GuestMemory } from '../pipeline.js';
 import { readPointer, type RawFrame } from '../unwind/walker.js';
 import { disassemble, type Insn } from './disasm.js';
+import { locationText } from '../symbolize/index.js';
 
 export interface Slot {
   what: 'caller fp' | 'return address';
@@ -86,7 +87,7 @@ export async function explain(crash: Crash, mem: GuestMemory): Promise<Explanati
   const frames: FrameStory[] = raw.map((f, i) => {
     const names = crash.frames
       .filter((x) => x.walkIndex === i)
-      .map((x) => `${x.function ?? '??'}${x.offset !== null ? `+0x${x.offset.toString(16)}` : ''}${x.file ? ` at ${x.file}:${x.line}${x.column ? `:${x.column}` : ''}` : ''}${x.inlined ? ' (inlined)' : ''}`);
+      .map(locationText);
     const next = raw[i + 1];
     // A frame has its own record when its caller was found through it (or, for the last
     // frame, when its fp is readable as one).
@@ -128,7 +129,7 @@ async function codeAround(crash: Crash, arch: Arch, mem: GuestMemory): Promise<E
   const insns = await disassemble(arch, bytes, from);
   const at = insns.findIndex((i) => i.addr === pc);
   if (at < 0) return null;
-  const where = outer ? `${outer.function ?? '??'}${outer.offset !== null ? `+0x${outer.offset.toString(16)}` : ''}${outer.file ? ` at ${outer.file}:${outer.line}${outer.column ? `:${outer.column}` : ''}` : ''}` : hex(pc);
+  const where = outer ? locationText(outer) : hex(pc);
   const lo = Math.max(0, at - 4);
   return { insns: insns.slice(lo, at + 3), fault: at - lo, where };
 }

@@ -10,6 +10,7 @@ import { recordLayout } from '../explain/explain.js';
 import { InputError } from '../loader/errors.js';
 import type { Crash, Frame } from '../pipeline.js';
 import { headline, stopLine } from './text.js';
+import { functionText } from '../symbolize/index.js';
 
 /** Escape text for HTML element content and attribute values. */
 export function esc(s: string): string {
@@ -113,10 +114,6 @@ const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2
 const colourOf = (i: number) => PALETTE[i % PALETTE.length]!;
 const KEY_REGS = new Set(['pc', 'sp', 'fp', 'lr', 'ra', 's0', 'x29', 'x30', 'rip', 'rsp', 'rbp']);
 
-function nameOf(f: Pick<Frame, 'function' | 'offset'>): string {
-  return f.function === null ? '??' : f.offset === null ? f.function : `${f.function}+0x${f.offset.toString(16)}`;
-}
-
 function srcOf(f: Pick<Frame, 'file' | 'line' | 'column'>): string | null {
   return f.file ? `${f.file}:${f.line}${f.column ? `:${f.column}` : ''}` : null;
 }
@@ -149,7 +146,7 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
   const text = headline(crash).replace(/^crashlab: /, '');
   const detail = o.kind === 'exit' ? `guest exited with status ${o.exitCode}` : text.replace(/^\S+ guest (received \S+: |timed out: )/, '');
   const top = crash.frames[0];
-  const title = o.kind === 'exit' ? `${path.basename(crash.elf)}: exited ${o.exitCode}` : `${badge} in ${top ? nameOf(top) : '??'} — ${path.basename(crash.elf)}`;
+  const title = o.kind === 'exit' ? `${path.basename(crash.elf)}: exited ${o.exitCode}` : `${badge} in ${top ? functionText(top) : '??'} — ${path.basename(crash.elf)}`;
 
   const meta: string[] = [
     `<span><b>arch</b> ${esc(crash.arch)}</span>`,
@@ -193,7 +190,7 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
     const story = ex.frames[f.walkIndex];
     return `<li class="frame" data-frame="${f.walkIndex}" data-index="${f.index}" data-function="${esc(f.function ?? '??')}"${f.inlined ? ' data-inlined="true"' : ''} tabindex="0" role="button" aria-pressed="false" style="--c:${colourOf(f.walkIndex)}">
   <span class="fnum">#${f.index}</span>
-  <span class="fmain"><span class="fn">${esc(nameOf(f))}</span>${f.inlined ? ' <span class="tag inl">inlined</span>' : ''}
+  <span class="fmain"><span class="fn">${esc(functionText(f))}</span>${f.inlined ? ' <span class="tag inl">inlined</span>' : ''}
     <span class="floc">${src ? `<span class="file">${esc(src)}</span>` : '<span class="nofile">no line info</span>'}<span class="pc">${hx(f.pc)}</span></span>
     ${lineText !== null ? `<code class="sline">${esc(lineText)}</code>` : ''}
     ${story && !f.inlined ? `<span class="found">found by ${esc(story.foundBy)}</span>` : ''}

@@ -1,7 +1,7 @@
 // The text report: what a person reads on stderr, and what goldens hold.
 
 import type { Crash, Frame } from '../pipeline.js';
-import { sourceText } from '../symbolize/index.js';
+import { locationText } from '../symbolize/index.js';
 
 const pad = (v: bigint, digits: number) => '0x' + v.toString(16).padStart(digits, '0');
 
@@ -37,7 +37,5 @@ export function renderText(c: Crash): string {
 
 /** "#1  0x0000000000011252 in bt_mid+0x1a at src/null-write.c:12:5", "(inlined)" for inlined calls. */
 export function frameLine(f: Pick<Frame, 'index' | 'pc' | 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>, digits: number): string {
-  const name = f.function === null ? '??' : f.offset === null ? f.function : `${f.function}+0x${f.offset.toString(16)}`;
-  const src = sourceText(f);
-  return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${name}${src ? ` at ${src}` : ''}${f.inlined ? ' (inlined)' : ''}`;
+  return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${locationText(f)}`;
 }

@@ -89,3 +89,14 @@ export function sourceText(l: Pick<Location, 'file' | 'line' | 'column'>): strin
   if (!l.file) return null;
   return l.line ? `${l.file}:${l.line}${l.column ? `:${l.column}` : ''}` : l.file;
 }
+
+/** "bt_leaf+0x1a"; just the name when there is no offset (inlined); "??" when unknown. */
+export function functionText(l: Pick<Location, 'function' | 'offset'>): string {
+  return l.function === null ? '??' : l.offset === null ? l.function : `${l.function}+0x${l.offset.toString(16)}`;
+}
+
+/** "bt_leaf+0x1a at src/null-write.c:7:8", with " (inlined)" for inlined calls. */
+export function locationText(l: Pick<Location, 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>): string {
+  const src = sourceText(l);
+  return `${functionText(l)}${src ? ` at ${src}` : ''}${l.inlined ? ' (inlined)' : ''}`;
+}
