@@ -9,7 +9,7 @@ import { checkWritable, renderHtml, writeHtml } from '../report/html.js';
 import { toJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { log } from '../log.js';
-import { UsageError } from './errors.js';
+import { checkArchOption, UsageError } from './errors.js';
 
 export interface EmuArgs {
   elf: string;
@@ -39,9 +39,7 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
 }
 
 export async function emuCommand(a: EmuArgs): Promise<number> {
-  if (a.arch !== undefined && !(ARCH_NAMES as readonly string[]).includes(a.arch)) {
-    throw new UsageError(`unknown --arch '${a.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
-  }
+  checkArchOption(a.arch);
   if (!(a.timeout > 0) || !Number.isFinite(a.timeout)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
   if (!Number.isInteger(a['max-insns']) || a['max-insns'] < 0) throw new UsageError(`--max-insns must be a non-negative integer, got ${a['max-insns']}`);
   for (const e of a.env) if (!e.includes('=')) throw new UsageError(`--env expects K=V, got '${e}'`);

@@ -8,7 +8,7 @@ import { explain, type Explanation } from '../explain/explain.js';
 import { COLOUR, PLAIN, explainHeadline, renderExplanation, sideBySide } from '../explain/text.js';
 import { runEmu } from '../pipeline.js';
 import { checkWritable, renderHtml, writeHtml } from '../report/html.js';
-import { UsageError } from './errors.js';
+import { checkArchOption, UsageError } from './errors.js';
 
 export interface ExplainArgs {
   elf: string[];
@@ -33,9 +33,7 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
 }
 
 export async function explainCommand(a: ExplainArgs): Promise<number> {
-  if (a.arch !== undefined && !(ARCH_NAMES as readonly string[]).includes(a.arch)) {
-    throw new UsageError(`unknown --arch '${a.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
-  }
+  checkArchOption(a.arch);
   if (a.arch !== undefined && a.elf.length > 1) throw new UsageError('--arch checks a single ELF; give one ELF with it');
   const html = a.html === undefined ? undefined : String(a.html);
   if (html !== undefined) {

@@ -12,7 +12,7 @@ import { unifiedDiff } from '../golden/diff.js';
 import { junitXml } from '../golden/junit.js';
 import { runJobs } from '../golden/pool.js';
 import type { RunResult } from '../golden/run.js';
-import { UsageError } from './errors.js';
+import { checkArchOption, UsageError } from './errors.js';
 
 export interface GoldenArgs {
   dir: string;
@@ -75,9 +75,7 @@ function parseShard(s: string | undefined): { k: number; n: number } | undefined
 
 export async function goldenCommand(args: GoldenArgs): Promise<number> {
   let a = args;
-  if (a.arch !== undefined && !(ARCH_NAMES as readonly string[]).includes(a.arch)) {
-    throw new UsageError(`unknown --arch '${a.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
-  }
+  checkArchOption(a.arch);
   // CRASHLAB_UPDATE_GOLDENS=1 (e.g. `CRASHLAB_UPDATE_GOLDENS=1 npm test`) is --update.
   if (process.env.CRASHLAB_UPDATE_GOLDENS === '1') a = { ...a, update: true };
   const jobsN = a.jobs ?? os.availableParallelism();

@@ -3,7 +3,7 @@
 // emulator, so the plan can be tested and explained on its own.
 
 import type { Arch } from '../arch/index.js';
-import { archByElf, archByName } from '../arch/index.js';
+import { ARCH_NAMES, archByElf, archByName } from '../arch/index.js';
 import { ELF_TYPE_NAMES, describeDynamic } from './dynamic.js';
 import { ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD, machineName, type ElfFile, type Segment } from './elf.js';
 import { InputError, hex } from './errors.js';
@@ -54,7 +54,7 @@ export function selectArch(elf: ElfFile, requested?: string): Arch {
   }
   if (requested !== undefined) {
     const want = archByName(requested);
-    if (!want) throw new InputError(`unknown --arch '${requested}' (expected one of aarch64, x86-64, rv32, rv64)`);
+    if (!want) throw new InputError(`unknown --arch '${requested}' (expected one of ${ARCH_NAMES.join(', ')})`);
     if (want !== arch) throw new InputError(`${elf.path}: --arch ${requested} disagrees with the ELF header, which says ${arch.name}`);
   }
   return arch;
