@@ -2,10 +2,13 @@
 // Each stage knows only the one before it; this file wires them in order and returns a
 // Crash value that the report stage renders as text or JSON.
 
+import { basename } from 'node:path';
 import type { ArchName } from './arch/index.js';
 import { signalNumber, type Signal } from './arch/signals.js';
 import { refineFaultPc } from './emu/exact-pc.js';
-import { Machine, type MemoryFault, type OutputSink, type RunLimits } from './emu/machine.js';
+import { DEFAULT_MEM_LIMIT, Machine, type MemoryFault, type OutputSink, type ProcessSpec, type RunLimits } from './emu/machine.js';
+import { RunInputs } from './linux/fs.js';
+import type { UnsupportedCall } from './linux/kernel.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
@@ -20,6 +23,12 @@ export interface EmuRequest {
   env: readonly string[];
   limits: RunLimits;
   output: OutputSink;
+  /** Directory the guest sees as "/" (read-only); none by default. */
+  fsRoot?: string | null;
+  /** Unknown system calls end the run (SIGSYS) instead of returning -ENOSYS. */
+  strict?: boolean;
+  /** Most guest memory mapped at once (default 1 GiB). */
+  memLimit?: bigint;
   /** Warnings about the run itself (not the guest), for the log. */
   warn?: (msg: string) => void;
   /**
@@ -48,7 +57,7 @@ export interface Frame extends Location {
 export type Outcome =
   | { kind: 'exit'; exitCode: number }
   | { kind: 'signal'; signal: Signal; signo: number; exitCode: number }
-  | { kind: 'timeout'; exitCode: 124 };
+  | { kind: 'timeout'; exitCode: 124; hang?: boolean };
 
 export interface Fault {
   pc: bigint;
@@ -73,6 +82,8 @@ export interface Crash {
   registers: { name: string; value: bigint }[];
   /** The walk before symbolization: one entry per real frame, with the fp and record it used. */
   walk: { sp: bigint; frames: RawFrame[] } | null;
+  /** System calls the guest made that crashlab does not implement (each returned -ENOSYS). */
+  unsupportedSyscalls: UnsupportedCall[];
 }
 
 export async function runEmu(req: EmuRequest): Promise<Crash> {
@@ -81,12 +92,31 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const image = planImage(elf, arch);
   const symbolizer = Symbolizer.fromElf(elf);
   const symbols = symbolizer.symbols;
-  const machine = Machine.create(image, req.argv, req.env, req.output);
+  const spec: ProcessSpec = {
+    argv: req.argv,
+    env: req.env,
+    output: req.output,
+    fsRoot: req.fsRoot ?? null,
+    strict: req.strict ?? false,
+    memLimit: req.memLimit ?? DEFAULT_MEM_LIMIT,
+    // The guest sees itself at the root of its own file system: an absolute path (glibc's
+    // _dl_get_origin asserts that) that is the same on every host.
+    exePath: '/' + basename(req.path),
+    inputs: new RunInputs(),
+    warn: req.warn,
+  };
+  const machine = Machine.create(image, spec);
   try {
     const began = performance.now();
     const ev = machine.run(req.limits);
     const ranMs = performance.now() - began;
-    const base = { arch: arch.name, ptrSize: arch.ptrSize, elf: req.displayPath ?? req.path, debugInfo: symbolizer.hasDebugInfo };
+    const base = {
+      arch: arch.name,
+      ptrSize: arch.ptrSize,
+      elf: req.displayPath ?? req.path,
+      debugInfo: symbolizer.hasDebugInfo,
+      unsupportedSyscalls: machine.unsupportedCalls,
+    };
     if (ev.kind === 'exit') {
       return { ...base, outcome: { kind: 'exit', exitCode: ev.code }, fault: null, frames: [], stop: null, complete: true, registers: [], walk: null };
     }
@@ -100,7 +130,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
         // slower): give it four times that time, whatever --timeout was (that bounds
         // runaway guests, not this).
         const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };
-        const r = refineFaultPc(image, req.argv, req.env, ev, replayLimits);
+        const r = refineFaultPc(image, spec, ev, replayLimits);
         pc = r.pc;
         pcExact = r.exact;
         if (r.note) req.warn?.(r.note);
@@ -110,7 +140,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       outcome = { kind: 'signal', signal: ev.signal, signo, exitCode: 128 + signo };
     } else {
       fault = { pc: ev.pc, pcExact: true, reason: ev.reason };
-      outcome = { kind: 'timeout', exitCode: 124 };
+      outcome = ev.kind === 'hang' ? { kind: 'timeout', exitCode: 124, hang: true } : { kind: 'timeout', exitCode: 124 };
     }
     const regs = machine.registers();
     const main = symbols.byName('main');

@@ -2,6 +2,7 @@
 // "The Frame Pointer"), so the caller's fp is at [fp] and the return address at [fp+8].
 // A frame without a record finds its caller in x30.
 
+import { GENERIC_SYSCALLS } from '../linux/syscall-table.js';
 import { UC_ARCH, UC_MODE, ARM64_REG } from '../emu/consts.js';
 import { linkRegisterFrame0, u32le, type PrologueDecoder } from './frame0.js';
 import type { Arch, TrapMeaning } from './types.js';
@@ -50,7 +51,19 @@ export const aarch64: Arch = {
     numberReg: ARM64_REG.X8,
     argRegs: [ARM64_REG.X0, ARM64_REG.X1, ARM64_REG.X2, ARM64_REG.X3, ARM64_REG.X4, ARM64_REG.X5],
     retReg: ARM64_REG.X0,
-    numbers: { write: 64, exit: 93, exit_group: 94 },
+    numbers: GENERIC_SYSCALLS,
+  },
+  linux: {
+    userTop: 1n << 48n,
+    stat: 'generic',
+    sigactionRestorer: true,
+    // arch/arm64/include/uapi/asm/fcntl.h moves these two from the generic values.
+    openFlags: { directory: 0o40000, nofollow: 0o100000 },
+    // HWCAP_FP | ASIMD | AES | PMULL | SHA1 | SHA2 | CRC32: what Unicorn's Cortex-A72 model
+    // implements (arch/arm64/include/uapi/asm/hwcap.h). No HWCAP_CPUID: glibc would read MIDR_EL1.
+    hwcap: 0xfbn,
+    platform: 'aarch64',
+    machine: 'aarch64',
   },
   capstone: { arch: 'ARCH_ARM64', modes: ['MODE_ARM'] },
   syscallPcAdjust: 4,

@@ -3,6 +3,7 @@
 // caller's s0 at s0-2*ptr (RISC-V psABI, "Frame Pointer Convention"). A frame without a
 // record finds its caller in ra.
 
+import { RISCV32_SYSCALLS, RISCV64_SYSCALLS } from '../linux/syscall-table.js';
 import { UC_ARCH, UC_MODE, RISCV_REG } from '../emu/consts.js';
 import { linkRegisterFrame0, u16le, u32le, type PrologueDecoder } from './frame0.js';
 import type { Arch, ArchName, TrapMeaning } from './types.js';
@@ -73,7 +74,19 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
       numberReg: r.X17,
       argRegs: [r.X10, r.X11, r.X12, r.X13, r.X14, r.X15],
       retReg: r.X10,
-      numbers: { write: 64, exit: 93, exit_group: 94 },
+      numbers: bits === 64 ? RISCV64_SYSCALLS : RISCV32_SYSCALLS,
+    },
+    linux: {
+      userTop: bits === 64 ? 0x7fff_ffff_f000n : 0x8000_0000n,
+      stat: 'generic',
+      sigactionRestorer: false,
+      openFlags: { directory: 0o200000, nofollow: 0o400000 },
+      // One bit per single-letter extension, 'a' = bit 0 (arch/riscv/include/uapi/asm/hwcap.h):
+      // I, M, A, F, D, C, what Unicorn's default CPU implements.
+      hwcap: [...'imafdc'].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 97)), 0n),
+      // Linux passes no AT_PLATFORM on RISC-V (ELF_PLATFORM is NULL in asm/elf.h).
+      platform: null,
+      machine: bits === 64 ? 'riscv64' : 'riscv32',
     },
     capstone: { arch: 'ARCH_RISCV', modes: [bits === 64 ? 'MODE_RISCV64' : 'MODE_RISCV32', 'MODE_RISCVC'] },
     syscallPcAdjust: 4,

@@ -40,13 +40,32 @@ export type TrapMeaning =
       pcImprecise?: boolean;
     };
 
-/** Linux system-call ABI of the arch: registers and the numbers crashlab handles. */
+/** Linux system-call ABI of the arch: registers and the number table. */
 export interface SyscallAbi {
   numberReg: number;
   argRegs: readonly number[];
   retReg: number;
-  /** Syscall numbers by name (only those the syscall layer knows). */
+  /** The arch's whole system-call table, numbers by name (src/linux/syscall-table.ts). */
   numbers: Readonly<Record<string, number>>;
+}
+
+/** The rest of the Linux ABI that differs between arches (the user-space view of the kernel). */
+export interface LinuxAbi {
+  /** One past the highest user-space address. */
+  userTop: bigint;
+  /** struct stat layout: the generic one (asm-generic/stat.h) or x86-64's own. */
+  stat: 'generic' | 'x86-64';
+  /** Whether struct sigaction (kernel form) has sa_restorer (x86-64, aarch64; not RISC-V). */
+  sigactionRestorer: boolean;
+  /** open(2) flags that differ between arches (asm/fcntl.h). */
+  openFlags: { directory: number; nofollow: number };
+  /** AT_HWCAP (what the emulated CPU offers, in the kernel's bit encoding) and AT_PLATFORM. */
+  hwcap: bigint;
+  platform: string | null;
+  /** uname -m. */
+  machine: string;
+  /** Register that arch_prctl(ARCH_SET_FS) sets (x86-64 only). */
+  fsBase?: number;
 }
 
 /** What the frame-0 rule needs to decide whether frame #0 has its own frame record. */
@@ -83,6 +102,7 @@ export interface Arch {
   /** Stack pointer alignment at process entry (psABI). */
   stackAlign: number;
   syscall: SyscallAbi;
+  linux: LinuxAbi;
   /** Map a CPU exception delivered through the interrupt hook. */
   interrupt(intno: number): TrapMeaning | null;
   /** Map an invalid-instruction stop, given the instruction bytes at the reported pc. */

@@ -3,6 +3,7 @@
 // The call instruction pushes the return address, so a frame without a record finds its
 // caller at [rsp] (or [rsp+8] once `push rbp` has run).
 
+import { X86_64_SYSCALLS } from '../linux/syscall-table.js';
 import { UC_ARCH, UC_MODE, X86_REG, X86_INS } from '../emu/consts.js';
 import { frame0HasRecord, type PrologueDecoder } from './frame0.js';
 import type { Arch, TrapMeaning } from './types.js';
@@ -61,7 +62,18 @@ export const x86_64: Arch = {
     numberReg: X86_REG.RAX,
     argRegs: [X86_REG.RDI, X86_REG.RSI, X86_REG.RDX, X86_REG.R10, X86_REG.R8, X86_REG.R9],
     retReg: X86_REG.RAX,
-    numbers: { write: 1, exit: 60, exit_group: 231 },
+    numbers: X86_64_SYSCALLS,
+  },
+  linux: {
+    userTop: 0x7fff_ffff_f000n,
+    stat: 'x86-64',
+    sigactionRestorer: true,
+    openFlags: { directory: 0o200000, nofollow: 0o400000 },
+    // CPUID.1:EDX as the kernel passes it (glibc reads cpuid itself on x86).
+    hwcap: 0x178bfbffn,
+    platform: 'x86_64',
+    machine: 'x86_64',
+    fsBase: X86_REG.FS_BASE,
   },
   syscallInsn: X86_INS.SYSCALL,
   capstone: { arch: 'ARCH_X86', modes: ['MODE_64'] },

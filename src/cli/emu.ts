@@ -1,6 +1,6 @@
 // `crashlab emu`: run a guest to its exit, fault, trap or time limit and report.
 
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ARCH_NAMES } from '../arch/index.js';
 import { runEmu, type Crash, type GuestMemory } from '../pipeline.js';
@@ -9,6 +9,7 @@ import { checkWritable, renderHtml, writeHtml } from '../report/html.js';
 import { toJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { log } from '../log.js';
+import { parseSize } from '../linux/mm.js';
 import { checkArchOption, UsageError } from './errors.js';
 
 export interface EmuArgs {
@@ -20,6 +21,9 @@ export interface EmuArgs {
   'max-insns': number;
   env: string[];
   html?: string;
+  fs?: string;
+  strict: boolean;
+  'mem-limit': string;
 }
 
 export function emuBuilder(y: Argv): Argv<EmuArgs> {
@@ -31,10 +35,14 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .option('timeout', { type: 'number', default: 10, describe: 'stop the guest after this many seconds (outcome timeout, exit 124)' })
     .option('max-insns', { type: 'number', default: 0, describe: 'stop the guest after this many instructions (0: no limit)' })
     .option('env', { type: 'string', array: true, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
+    .option('fs', { type: 'string', requiresArg: true, describe: 'directory the guest sees as / (read-only); without it the guest sees no files' })
+    .option('strict', { type: 'boolean', default: false, describe: 'stop the guest (SIGSYS) at a system call crashlab does not implement, instead of returning ENOSYS' })
+    .option('mem-limit', { type: 'string', default: '1G', describe: 'most guest memory mapped at once (bytes, or with K/M/G)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write the crash as one self-contained HTML page to FILE' })
     .example('$0 emu guests/build/rv64/null-write.elf', 'run a guest and print where it crashed')
     .example('$0 emu --arch rv64 prog.elf -- arg1 arg2', 'check the arch and pass arguments')
     .example('$0 emu --json prog.elf', 'machine-readable report on stdout')
+    .example('$0 emu --fs ./data prog.elf -- /input.txt', 'let the guest read files under ./data, as /')
     .example('$0 emu --html crash.html prog.elf', 'also draw the crash as an HTML page') as unknown as Argv<EmuArgs>;
 }
 
@@ -43,6 +51,18 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
   if (!(a.timeout > 0) || !Number.isFinite(a.timeout)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
   if (!Number.isInteger(a['max-insns']) || a['max-insns'] < 0) throw new UsageError(`--max-insns must be a non-negative integer, got ${a['max-insns']}`);
   for (const e of a.env) if (!e.includes('=')) throw new UsageError(`--env expects K=V, got '${e}'`);
+  const memLimit = parseSize(String(a['mem-limit']));
+  if (memLimit === null || memLimit < 1n << 20n) throw new UsageError(`--mem-limit expects a size of at least 1M (bytes, or a number with K, M or G), got '${a['mem-limit']}'`);
+  const fsRoot = a.fs === undefined ? null : String(a.fs);
+  if (fsRoot !== null) {
+    let st;
+    try {
+      st = statSync(fsRoot);
+    } catch {
+      throw new UsageError(`--fs ${fsRoot}: no such directory`);
+    }
+    if (!st.isDirectory()) throw new UsageError(`--fs ${fsRoot}: not a directory`);
+  }
   const html = a.html === undefined ? undefined : String(a.html);
   if (html !== undefined) {
     if (html === '') throw new UsageError('--html expects a file name');
@@ -61,6 +81,9 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
     env: a.env,
     limits: { timeoutMs: a.timeout * 1000, maxInsns: a['max-insns'] },
     output,
+    fsRoot,
+    strict: a.strict,
+    memLimit,
     warn: (m) => warnings.push(m),
     ...(html !== undefined
       ? {

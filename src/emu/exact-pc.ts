@@ -10,10 +10,12 @@
 // replay's fault pc is exact. A code hook bounded to the reported block, as the notes
 // suggest, is not enough: the faulting instruction need not be in that block (x86-64
 // heap-overflow: reported 0x201309, faulting load at 0x2012f8 in the block before it).
-// The replay writes no output and must reproduce the same fault.
+// The replay writes no output and must reproduce the same fault. What the guest read from
+// outside (stdin, files under --fs) is served from the first run's copy (RunInputs); the
+// clock, ids and random bytes are virtual, so the replay sees what the run saw.
 
 import type { GuestImage } from '../loader/image.js';
-import { Machine, sameFault, type RunLimits, type StopEvent } from './machine.js';
+import { Machine, sameFault, type ProcessSpec, type RunLimits, type StopEvent } from './machine.js';
 
 export interface PcRefinement {
   pc: bigint;
@@ -27,12 +29,13 @@ export const COUNT_EVERYTHING = Number.MAX_SAFE_INTEGER;
 
 export function refineFaultPc(
   image: GuestImage,
-  argv: readonly string[],
-  env: readonly string[],
+  spec: ProcessSpec,
   event: Extract<StopEvent, { kind: 'signal' }>,
   limits: RunLimits,
 ): PcRefinement {
-  const replay = Machine.create(image, argv, env, () => {});
+  // Same process, no output, no warnings, and stdin served from what the first run read.
+  spec.inputs.replaying = true;
+  const replay = Machine.create(image, { ...spec, output: () => {}, warn: undefined });
   try {
     const again = replay.run({ timeoutMs: limits.timeoutMs, maxInsns: limits.maxInsns || COUNT_EVERYTHING });
     if (again.kind !== 'signal' || !sameFault(again.memory, event.memory)) {

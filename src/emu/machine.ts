@@ -4,10 +4,13 @@
 
 import type { Arch } from '../arch/index.js';
 import type { Signal } from '../arch/signals.js';
+import { RunInputs } from '../linux/fs.js';
+import { GUEST_GID, GUEST_UID, LinuxKernel, type UnsupportedCall } from '../linux/kernel.js';
+import { AddressSpace, MemoryLimitError, PROT_EXEC, PROT_READ, PROT_WRITE, type MemoryBackend } from '../linux/mm.js';
+import { InputError } from '../loader/errors.js';
 import { isCode, type GuestImage } from '../loader/image.js';
 import { buildProcessStack } from '../loader/process.js';
 import { UC_ERR, UC_MEM, UC_PROT } from './consts.js';
-import { handleSyscall, type SyscallHost } from './syscalls.js';
 import { Engine, errorName } from './unicorn.js';
 
 export type Access = 'read' | 'write' | 'fetch';
@@ -30,7 +33,9 @@ export type StopEvent =
       pcExact: boolean;
       memory?: MemoryFault;
     }
-  | { kind: 'timeout'; reason: string; pc: bigint };
+  | { kind: 'timeout'; reason: string; pc: bigint }
+  /** The guest would wait forever (e.g. a futex wait with one thread); reported like a timeout. */
+  | { kind: 'hang'; reason: string; pc: bigint };
 
 export interface RunLimits {
   timeoutMs: number;
@@ -44,6 +49,26 @@ export function sameFault(a: MemoryFault | undefined, b: MemoryFault | undefined
 }
 
 export type OutputSink = (fd: 1 | 2, data: Uint8Array) => void;
+
+/** The process a machine runs: its arguments and what the Linux layer lets it see. */
+export interface ProcessSpec {
+  argv: readonly string[];
+  env: readonly string[];
+  output: OutputSink;
+  /** Directory the guest sees as "/" (read-only); null for none. */
+  fsRoot: string | null;
+  /** Unknown system calls stop the run as SIGSYS instead of returning -ENOSYS. */
+  strict: boolean;
+  /** Most guest memory mapped at once, in bytes. */
+  memLimit: bigint;
+  /** readlink("/proc/self/exe") and AT_EXECFN. */
+  exePath: string;
+  /** Outside bytes the guest read; shared between a run and its replay. */
+  inputs: RunInputs;
+  warn?: (msg: string) => void;
+}
+
+export const DEFAULT_MEM_LIMIT = 1n << 30n;
 
 export interface Registers {
   pc: bigint;
@@ -61,8 +86,12 @@ const MEM_KIND: Record<number, { access: Access; cause: 'unmapped' | 'protected'
   [UC_MEM.FETCH_PROT]: { access: 'fetch', cause: 'protected' },
 };
 
-function permsOf(p: { r: boolean; w: boolean; x: boolean }): number {
-  return (p.r ? UC_PROT.READ : 0) | (p.w ? UC_PROT.WRITE : 0) | (p.x ? UC_PROT.EXEC : 0);
+function protOf(p: { r: boolean; w: boolean; x: boolean }): number {
+  return (p.r ? PROT_READ : 0) | (p.w ? PROT_WRITE : 0) | (p.x ? PROT_EXEC : 0);
+}
+
+function ucPerms(prot: number): number {
+  return (prot & PROT_READ ? UC_PROT.READ : 0) | (prot & PROT_WRITE ? UC_PROT.WRITE : 0) | (prot & PROT_EXEC ? UC_PROT.EXEC : 0);
 }
 
 export class Machine {
@@ -72,34 +101,64 @@ export class Machine {
   /** Instruction-count mode: Unicorn updates pc before every instruction, so faults are exact. */
   private counting = false;
 
+  private readonly kernel: LinuxKernel;
+  readonly memory: AddressSpace;
+
   private constructor(
     readonly image: GuestImage,
     private readonly engine: Engine,
-    private readonly output: OutputSink,
+    spec: ProcessSpec,
   ) {
     this.arch = image.arch;
+    const backend: MemoryBackend = {
+      map: (a, n, prot) => engine.memMap(a, n, ucPerms(prot)),
+      unmap: (a, n) => engine.memUnmap(a, n),
+      protect: (a, n, prot) => engine.memProtect(a, n, ucPerms(prot)),
+      read: (a, n) => engine.memRead(a, n),
+      write: (a, b) => engine.memWrite(a, b),
+    };
+    let brkStart = 0n;
+    for (const s of image.elf.segments) if (s.type === 1 && s.vaddr + s.memsz > brkStart) brkStart = s.vaddr + s.memsz;
+    this.memory = new AddressSpace(backend, {
+      limit: spec.memLimit,
+      userTop: this.arch.linux.userTop,
+      mmapTop: image.stack.guardBottom,
+      brkStart,
+    });
+    this.kernel = new LinuxKernel(
+      { arch: this.arch, reg: (id) => engine.regRead(id), setReg: (id, v) => engine.regWrite(id, v), mem: this.memory, output: spec.output },
+      { fsRoot: spec.fsRoot, strict: spec.strict, exePath: spec.exePath, inputs: spec.inputs, warn: spec.warn },
+    );
   }
 
   /** Open an engine, map the image and the stack, and set up the process start. */
-  static create(image: GuestImage, argv: readonly string[], env: readonly string[], output: OutputSink): Machine {
+  static create(image: GuestImage, spec: ProcessSpec): Machine {
     const arch = image.arch;
     const engine = Engine.open(arch.engine.arch, arch.engine.mode);
     try {
-      for (const r of image.regions) {
-        engine.memMap(r.start, r.size, permsOf(r.perms));
+      const m = new Machine(image, engine, spec);
+      try {
+        for (const r of image.regions) m.memory.addFixed(r.start, r.size, protOf(r.perms), r.name === 'stack' ? 'stack' : 'image');
+      } catch (e) {
+        if (e instanceof MemoryLimitError) throw new InputError(`${image.elf.path}: ${e.message} (--mem-limit)`);
+        throw e;
       }
       for (const r of image.regions) for (const d of r.data) engine.memWrite(d.addr, d.bytes);
-      const ps = buildProcessStack(image, argv, env);
+      const ps = buildProcessStack(image, spec.argv, spec.env, { uid: GUEST_UID, gid: GUEST_GID }, spec.exePath);
       engine.memWrite(ps.base, ps.bytes);
       engine.regWrite(arch.regs.sp, ps.sp);
       for (const { id, value } of arch.initialRegisters ?? []) engine.regWrite(id, value);
-      const m = new Machine(image, engine, output);
       m.installHooks();
       return m;
     } catch (e) {
       engine.close();
       throw e;
     }
+  }
+
+  /** System calls the guest made that crashlab does not implement (each returned -ENOSYS). */
+  get unsupportedCalls(): UnsupportedCall[] {
+    return [...this.kernel.unsupported.values()];
   }
 
   private stopWith(ev: StopEvent): void {
@@ -113,19 +172,11 @@ export class Machine {
 
   private installHooks(): void {
     const { engine, arch } = this;
-    const host: SyscallHost = {
-      arch,
-      reg: (id) => engine.regRead(id),
-      setReg: (id, v) => engine.regWrite(id, v),
-      read: (a, n) => engine.tryMemRead(a, n),
-      output: (fd, d) => this.output(fd, d),
-    };
     const syscall = (pcOfInsn: bigint) => {
-      const r = handleSyscall(host);
+      const r = this.kernel.syscall();
       if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
-      else if (r.kind === 'unsupported') {
-        this.signalAt({ signal: 'SIGSYS', reason: `unsupported system call ${r.number}` }, pcOfInsn, true);
-      }
+      else if (r.kind === 'signal') this.signalAt(r, pcOfInsn, true);
+      else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn });
     };
     engine.onInterrupt((intno) => {
       const pc = engine.regRead(arch.regs.pc);
