@@ -12,6 +12,7 @@ import type { UnsupportedCall } from './linux/kernel.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
+import { CallFrameInfo } from './unwind/cfi.js';
 import { walk, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
@@ -92,6 +93,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const image = planImage(elf, arch);
   const symbolizer = Symbolizer.fromElf(elf);
   const symbols = symbolizer.symbols;
+  const cfi = CallFrameInfo.fromElf(elf);
   const spec: ProcessSpec = {
     argv: req.argv,
     env: req.env,
@@ -154,6 +156,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       isCode: (a) => machine.isCode(a),
       functionAt: (a) => symbols.functionAt(a),
       isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
+      cfi,
+      registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id)])),
     });
     // Each raw frame becomes its inlined calls (innermost first) and then the real
     // function, all at the same pc; frames are numbered after that expansion, as gdb does.
@@ -165,6 +169,10 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     }
     const dw = symbolizer.warningSummary(req.displayPath ?? req.path);
     if (dw) req.warn?.(dw);
+    if (cfi.warnings.length) {
+      const more = cfi.warnings.length > 1 ? ` (and ${cfi.warnings.length - 1} more)` : '';
+      req.warn?.(`${req.displayPath ?? req.path}: call frame information: ${cfi.warnings[0]}${more}`);
+    }
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
     const stop = result.stop.reason;
     const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));

@@ -4,7 +4,7 @@
 
 import { GENERIC_SYSCALLS } from '../linux/syscall-table.js';
 import { UC_ARCH, UC_MODE, ARM64_REG } from '../emu/consts.js';
-import { linkRegisterFrame0, u32le, type PrologueDecoder } from './frame0.js';
+import { frame0HasRecord, linkRegisterFrame0, u32le, type PrologueDecoder } from './frame0.js';
 import type { Arch, TrapMeaning } from './types.js';
 
 const prologue: PrologueDecoder = {
@@ -46,6 +46,17 @@ export const aarch64: Arch = {
     ],
   },
   record: { callerFp: 0, returnAddress: 8 },
+  // DWARF for the Arm 64-bit Architecture (AADWARF64) §4.1: x0-x30 are 0-30, sp is 31.
+  dwarf: {
+    sp: 31,
+    fp: 29,
+    regs: [
+      ...Array.from({ length: 29 }, (_, i) => ({ dwarf: i, name: `x${i}`, id: ARM64_REG.X0 + i })),
+      { dwarf: 29, name: 'x29', id: ARM64_REG.X29 },
+      { dwarf: 30, name: 'x30', id: ARM64_REG.X30 },
+      { dwarf: 31, name: 'sp', id: ARM64_REG.SP },
+    ],
+  },
   stackAlign: 16,
   syscall: {
     numberReg: ARM64_REG.X8,
@@ -62,6 +73,7 @@ export const aarch64: Arch = {
     // HWCAP_FP | ASIMD | AES | PMULL | SHA1 | SHA2 | CRC32: what Unicorn's Cortex-A72 model
     // implements (arch/arm64/include/uapi/asm/hwcap.h). No HWCAP_CPUID: glibc would read MIDR_EL1.
     hwcap: 0xfbn,
+    hwcap2: 0n,
     platform: 'aarch64',
     machine: 'aarch64',
   },
@@ -72,4 +84,5 @@ export const aarch64: Arch = {
     return { kind: 'signal', signal: 'SIGILL', reason: 'illegal instruction', pcAdjust: 0 };
   },
   frame0Caller: (ctx) => linkRegisterFrame0(ctx, prologue, 'x30'),
+  hasFrameRecord: (ctx) => frame0HasRecord(ctx, prologue).has,
 };

@@ -5,8 +5,11 @@
 
 import { RISCV32_SYSCALLS, RISCV64_SYSCALLS } from '../linux/syscall-table.js';
 import { UC_ARCH, UC_MODE, RISCV_REG } from '../emu/consts.js';
-import { linkRegisterFrame0, u16le, u32le, type PrologueDecoder } from './frame0.js';
+import { frame0HasRecord, linkRegisterFrame0, u16le, u32le, type PrologueDecoder } from './frame0.js';
 import type { Arch, ArchName, TrapMeaning } from './types.js';
+
+const ABI_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
+  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
 
 const prologue: PrologueDecoder = {
   frameSetupOffset(code) {
@@ -69,6 +72,12 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
       ],
     },
     record: { callerFp: -2 * ptr, returnAddress: -ptr },
+    // RISC-V ELF psABI, "DWARF Register Numbers": x0-x31 are 0-31.
+    dwarf: {
+      sp: 2,
+      fp: 8,
+      regs: Array.from({ length: 31 }, (_, i) => ({ dwarf: i + 1, name: ABI_NAMES[i + 1]!, id: r.X1 + i })),
+    },
     stackAlign: 16,
     syscall: {
       numberReg: r.X17,
@@ -98,6 +107,7 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
         : { kind: 'signal', signal: 'SIGILL', reason: 'illegal instruction', pcAdjust: 0 };
     },
     frame0Caller: (ctx) => linkRegisterFrame0(ctx, prologue, 'ra'),
+    hasFrameRecord: (ctx) => frame0HasRecord(ctx, prologue).has,
     // The FPU is off until mstatus.FS is set (privileged spec §3.1.6.6); set FS=Initial.
     initialRegisters: [{ id: r.MSTATUS, value: 0x2000n }],
   };

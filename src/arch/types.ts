@@ -61,6 +61,8 @@ export interface LinuxAbi {
   openFlags: { directory: number; nofollow: number };
   /** AT_HWCAP (what the emulated CPU offers, in the kernel's bit encoding) and AT_PLATFORM. */
   hwcap: bigint;
+  /** AT_HWCAP2, on the arches whose kernel passes it. */
+  hwcap2?: bigint;
   platform: string | null;
   /** uname -m. */
   machine: string;
@@ -90,6 +92,14 @@ export interface Frame0Caller {
   where: string;
 }
 
+/** DWARF register numbering (the psABI's DWARF register mapping), for CFI unwinding. */
+export interface DwarfRegisters {
+  sp: number;
+  fp: number;
+  /** DWARF number, report name and engine id of every integer register CFI may name. */
+  regs: readonly { dwarf: number; name: string; id: number }[];
+}
+
 export interface Arch {
   name: ArchName;
   /** e_machine and ELF class (32 or 64) that select this arch. */
@@ -99,6 +109,7 @@ export interface Arch {
   engine: { arch: number; mode: number };
   regs: RegisterIds;
   record: FrameRecordLayout;
+  dwarf: DwarfRegisters;
   /** Stack pointer alignment at process entry (psABI). */
   stackAlign: number;
   syscall: SyscallAbi;
@@ -116,6 +127,8 @@ export interface Arch {
    * where the caller's return address is. Null when frame #0 has a record.
    */
   frame0Caller(ctx: Frame0Context): Frame0Caller | null;
+  /** Whether the function at ctx.pc has set up its frame record by pc (its prologue's fp-setting instruction has run). */
+  hasFrameRecord(ctx: Frame0Context): boolean;
   /** Capstone's arch and mode constants (by name) for disassembling this guest's code. */
   capstone: { arch: string; modes: readonly string[] };
   /** Registers to set before the first instruction (FPU enable, etc.), beyond pc and sp. */

@@ -57,6 +57,15 @@ export const x86_64: Arch = {
     ],
   },
   record: { callerFp: 0, returnAddress: 8 },
+  // psABI §3.6.2, "DWARF Register Number Mapping": 0-7 are rax, rdx, rcx, rbx, rsi, rdi,
+  // rbp, rsp; 8-15 are r8-r15; 16 is the return address (rip).
+  dwarf: {
+    sp: 7,
+    fp: 6,
+    regs: (['RAX', 'RDX', 'RCX', 'RBX', 'RSI', 'RDI', 'RBP', 'RSP', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15', 'RIP'] as const).map(
+      (n, i) => ({ dwarf: i, name: n.toLowerCase(), id: X86_REG[n] }),
+    ),
+  },
   stackAlign: 16,
   syscall: {
     numberReg: X86_REG.RAX,
@@ -83,6 +92,7 @@ export const x86_64: Arch = {
     const ud2 = bytes !== null && bytes[0] === 0x0f && bytes[1] === 0x0b;
     return { kind: 'signal', signal: 'SIGILL', reason: ud2 ? 'illegal instruction (ud2)' : 'illegal instruction', pcAdjust: 0 };
   },
+  hasFrameRecord: (ctx) => frame0HasRecord(ctx, prologue).has,
   frame0Caller(ctx) {
     const st = frame0HasRecord(ctx, prologue);
     if (st.has) return null;

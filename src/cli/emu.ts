@@ -34,7 +34,7 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout (guest output captured into it)' })
     .option('timeout', { type: 'number', default: 10, describe: 'stop the guest after this many seconds (outcome timeout, exit 124)' })
     .option('max-insns', { type: 'number', default: 0, describe: 'stop the guest after this many instructions (0: no limit)' })
-    .option('env', { type: 'string', array: true, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
+    .option('env', { type: 'string', array: true, nargs: 1, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
     .option('fs', { type: 'string', requiresArg: true, describe: 'directory the guest sees as / (read-only); without it the guest sees no files' })
     .option('strict', { type: 'boolean', default: false, describe: 'stop the guest (SIGSYS) at a system call crashlab does not implement, instead of returning ENOSYS' })
     .option('mem-limit', { type: 'string', default: '1G', describe: 'most guest memory mapped at once (bytes, or with K/M/G)' })

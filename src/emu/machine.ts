@@ -61,8 +61,10 @@ export interface ProcessSpec {
   strict: boolean;
   /** Most guest memory mapped at once, in bytes. */
   memLimit: bigint;
-  /** readlink("/proc/self/exe") and AT_EXECFN. */
+  /** What readlink("/proc/self/exe") gives: an absolute guest path. */
   exePath: string;
+  /** AT_EXECFN: the file name as the program was started (default argv[0]). */
+  execFn?: string;
   /** Outside bytes the guest read; shared between a run and its replay. */
   inputs: RunInputs;
   warn?: (msg: string) => void;
@@ -144,7 +146,7 @@ export class Machine {
         throw e;
       }
       for (const r of image.regions) for (const d of r.data) engine.memWrite(d.addr, d.bytes);
-      const ps = buildProcessStack(image, spec.argv, spec.env, { uid: GUEST_UID, gid: GUEST_GID }, spec.exePath);
+      const ps = buildProcessStack(image, spec.argv, spec.env, { uid: GUEST_UID, gid: GUEST_GID }, spec.execFn ?? spec.argv[0] ?? '');
       engine.memWrite(ps.base, ps.bytes);
       engine.regWrite(arch.regs.sp, ps.sp);
       for (const { id, value } of arch.initialRegisters ?? []) engine.regWrite(id, value);

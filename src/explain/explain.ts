@@ -71,6 +71,8 @@ function foundBy(f: RawFrame, frames: RawFrame[]): string {
       return `the link register ${f.where} (frame #0 had not saved a record)`;
     case 'stack-slot':
       return `the stack slot ${f.where} the call pushed (frame #0 had not saved a record)`;
+    case 'cfi':
+      return `the call frame information of #${frames.indexOf(f) - 1} (${f.where}): it keeps no frame record`;
   }
 }
 

@@ -2,6 +2,7 @@
 // `crashlab emu` (exit status, the guest's stdout, its stderr followed by the report),
 // plus the facts the cross-arch view compares.
 
+import path from 'node:path';
 import { InputError } from '../loader/errors.js';
 import { runEmu } from '../pipeline.js';
 import { renderText } from '../report/text.js';
@@ -25,18 +26,26 @@ interface EmuOptions {
   timeoutMs: number;
   maxInsns: number;
   env: string[];
+  strict: boolean;
+  /** Relative to the folder the display paths are relative to. */
+  fs: string | null;
 }
 
 export function parseEmuOptions(opts: readonly string[]): EmuOptions {
-  const out: EmuOptions = { timeoutMs: 10_000, maxInsns: 0, env: [] };
+  const out: EmuOptions = { timeoutMs: 10_000, maxInsns: 0, env: [], strict: false, fs: null };
   for (let i = 0; i < opts.length; i++) {
     const o = opts[i]!;
+    if (o === '--strict') {
+      out.strict = true;
+      continue;
+    }
     const v = opts[i + 1];
     if (v === undefined) throw new InputError(`option ${o} needs a value`);
     if (o === '--max-insns' && /^\d+$/.test(v)) out.maxInsns = Number(v);
     else if (o === '--timeout' && Number(v) > 0) out.timeoutMs = Number(v) * 1000;
     else if (o === '--env' && v.includes('=')) out.env.push(v);
-    else throw new InputError(`unsupported case option ${o} ${v} (known: --max-insns N, --timeout S, --env K=V)`);
+    else if (o === '--fs') out.fs = v;
+    else throw new InputError(`unsupported case option ${o} ${v} (known: --max-insns N, --timeout S, --env K=V, --fs DIR, --strict)`);
     i++;
   }
   return out;
@@ -67,6 +76,8 @@ export async function runJob(job: Job): Promise<RunResult> {
       argv: [job.display, ...job.args],
       env: o.env,
       limits: { timeoutMs: o.timeoutMs, maxInsns: o.maxInsns },
+      strict: o.strict,
+      fsRoot: o.fs === null ? null : path.resolve(job.elf.slice(0, job.elf.length - job.display.length), o.fs),
       output: (fd, d) => void out[fd].push(d.slice()),
       warn: (m) => warnings.push(m),
     });

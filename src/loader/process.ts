@@ -39,6 +39,18 @@ export interface ProcessStart {
 /** Fixed AT_RANDOM bytes: runs must be reproducible. */
 const RANDOM_BYTES = new Uint8Array([...Array(16).keys()].map((i) => (i * 37 + 11) & 0xff));
 
+export const AT_BASE = 7;
+export const AT_FLAGS = 8;
+
+/**
+ * The initial stack, laid out byte for byte as Linux (fs/binfmt_elf.c create_elf_tables)
+ * and qemu-user (linux-user/elfload.c) lay it out, so a guest's stack depth, and so where a
+ * runaway recursion meets the guard, is the same as under them. From the top down:
+ * an 8-byte end marker; the exec file name; the environment strings then the argument
+ * strings (argv[0] lowest); the platform string (pointer-aligned); 16 random bytes
+ * (16-aligned); then, 16-aligned, argc, argv[], NULL, envp[], NULL and the auxiliary
+ * vector in qemu's order, ending with AT_NULL.
+ */
 export function buildProcessStack(
   image: GuestImage,
   argv: readonly string[],
@@ -49,64 +61,68 @@ export function buildProcessStack(
   const ptr = image.arch.ptrSize;
   const enc = new TextEncoder();
   const top = image.stack.top;
-  // Strings area, built downward from the top.
-  const chunks: Uint8Array[] = [];
-  let cursor = top - 16n; // a little headroom, like the kernel's end marker
-  const place = (b: Uint8Array): bigint => {
-    cursor -= BigInt(b.length);
-    chunks.push(b);
-    return cursor;
+  const writes: { addr: bigint; bytes: Uint8Array }[] = [];
+  let p = top - 8n;
+  const push = (b: Uint8Array): bigint => {
+    p -= BigInt(b.length);
+    writes.push({ addr: p, bytes: b });
+    return p;
   };
-  const placeStr = (s: string) => place(new Uint8Array([...enc.encode(s), 0]));
-  // Linux's order (fs/binfmt_elf.c): execfn first, then the platform string, the random
-  // bytes, then argv and envp strings.
-  const execfnAddr = placeStr(execfn);
-  const { platform, hwcap } = image.arch.linux;
-  const platformAddr = platform === null ? null : placeStr(platform);
-  const randomAddr = place(RANDOM_BYTES);
-  const argvAddrs = argv.map(placeStr);
-  const envAddrs = env.map(placeStr);
-  const phdr = findPhdrAddress(image);
-  const auxv: [number, bigint][] = [[AT_HWCAP, hwcap], [AT_PAGESZ, 4096n], [AT_CLKTCK, 100n]];
-  if (phdr !== null) {
-    auxv.push([AT_PHDR, phdr], [AT_PHENT, BigInt(image.elf.phentsize)], [AT_PHNUM, BigInt(image.elf.phnum)]);
+  const cstr = (s: string) => new Uint8Array([...enc.encode(s), 0]);
+  const execfnAddr = push(cstr(execfn));
+  const envAddrs = [...env].reverse().map((e) => push(cstr(e))).reverse();
+  const argvAddrs = [...argv].reverse().map((a) => push(cstr(a))).reverse();
+  const { platform, hwcap, hwcap2 } = image.arch.linux;
+  let platformAddr: bigint | null = null;
+  if (platform !== null) {
+    const b = cstr(platform);
+    p -= BigInt((b.length + ptr - 1) & ~(ptr - 1));
+    writes.push({ addr: p, bytes: b });
+    platformAddr = p;
   }
-  auxv.push(
+  p &= ~15n;
+  const randomAddr = push(RANDOM_BYTES);
+  p &= ~15n;
+  const auxv: [number, bigint][] = [
+    [AT_PHDR, phdrAddress(image)],
+    [AT_PHENT, BigInt(image.elf.phentsize)],
+    [AT_PHNUM, BigInt(image.elf.phnum)],
+    [AT_PAGESZ, 4096n],
+    [AT_BASE, 0n],
+    [AT_FLAGS, 0n],
     [AT_ENTRY, image.entry],
     [AT_UID, BigInt(ids.uid)],
     [AT_EUID, BigInt(ids.uid)],
     [AT_GID, BigInt(ids.gid)],
     [AT_EGID, BigInt(ids.gid)],
-    [AT_SECURE, 0n],
+    [AT_HWCAP, hwcap],
+    [AT_CLKTCK, 100n],
     [AT_RANDOM, randomAddr],
-    [AT_HWCAP2, 0n],
+    [AT_SECURE, 0n],
     [AT_EXECFN, execfnAddr],
-  );
+  ];
+  if (hwcap2 !== undefined) auxv.push([AT_HWCAP2, hwcap2]);
   if (platformAddr !== null) auxv.push([AT_PLATFORM, platformAddr]);
   auxv.push([AT_NULL, 0n]);
   const words: bigint[] = [BigInt(argv.length), ...argvAddrs, 0n, ...envAddrs, 0n, ...auxv.flatMap(([k, v]) => [BigInt(k), v])];
   const align = BigInt(image.arch.stackAlign);
-  const sp = (cursor - BigInt(words.length * ptr)) & ~(align - 1n);
+  const sp = (p - BigInt(words.length * ptr)) & ~(align - 1n);
   const bytes = new Uint8Array(Number(top - sp));
   const dv = new DataView(bytes.buffer);
   words.forEach((w, i) => {
     if (ptr === 8) dv.setBigUint64(i * 8, w, true);
     else dv.setUint32(i * 4, Number(w & 0xffffffffn), true);
   });
-  // Strings: copy each chunk at its address.
-  let addr = top - 16n;
-  for (const c of chunks) {
-    addr -= BigInt(c.length);
-    bytes.set(c, Number(addr - sp));
-  }
+  for (const w of writes) bytes.set(w.bytes, Number(w.addr - sp));
   return { sp, base: sp, bytes };
 }
 
-/** The program headers' address in guest memory, if a PT_LOAD segment maps them. */
-function findPhdrAddress(image: GuestImage): bigint | null {
+/** Where the program headers are in guest memory (load address + e_phoff, as Linux computes it). */
+function phdrAddress(image: GuestImage): bigint {
   const { phoff } = image.elf;
   for (const s of image.elf.segments) {
     if (s.type === 1 && phoff >= s.offset && phoff < s.offset + s.filesz) return s.vaddr + (phoff - s.offset);
   }
-  return null;
+  const first = image.elf.segments.find((s) => s.type === 1);
+  return first ? first.vaddr - first.offset + phoff : 0n;
 }

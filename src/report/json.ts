@@ -10,7 +10,7 @@ export interface JsonReport {
   schema: number;
   arch: string;
   elf: string;
-  outcome: { kind: string; signal?: string; signo?: number; exitCode: number };
+  outcome: { kind: string; signal?: string; signo?: number; exitCode: number; hang?: boolean };
   fault: null | {
     pc: string;
     pcExact: boolean;
@@ -34,6 +34,7 @@ export interface JsonReport {
   debugInfo: boolean;
   backtrace: null | { complete: boolean; stop: string; detail: string };
   registers: Record<string, string>;
+  unsupportedSyscalls: { name: string; number: number; count: number }[];
   stdout: string;
   stderr: string;
 }
@@ -44,7 +45,12 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
     schema: SCHEMA_VERSION,
     arch: c.arch,
     elf: c.elf,
-    outcome: o.kind === 'signal' ? { kind: o.kind, signal: o.signal, signo: o.signo, exitCode: o.exitCode } : { kind: o.kind, exitCode: o.exitCode },
+    outcome:
+      o.kind === 'signal'
+        ? { kind: o.kind, signal: o.signal, signo: o.signo, exitCode: o.exitCode }
+        : o.kind === 'timeout' && o.hang
+          ? { kind: o.kind, exitCode: o.exitCode, hang: true }
+          : { kind: o.kind, exitCode: o.exitCode },
     fault: c.fault && {
       pc: hex(c.fault.pc),
       pcExact: c.fault.pcExact,
@@ -74,6 +80,7 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
       detail: c.stop.detail,
     },
     registers: Object.fromEntries(c.registers.map((r) => [r.name, hex(r.value)])),
+    unsupportedSyscalls: c.unsupportedSyscalls.map((u) => ({ name: u.name, number: u.number, count: u.count })),
     stdout,
     stderr,
   };

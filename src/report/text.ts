@@ -13,7 +13,7 @@ export function headline(c: Crash): string {
     case 'signal':
       return `crashlab: ${c.arch} guest received ${o.signal}: ${c.fault!.reason}`;
     case 'timeout':
-      return `crashlab: ${c.arch} guest timed out: ${c.fault!.reason}`;
+      return o.hang ? `crashlab: ${c.arch} guest hung: ${c.fault!.reason}` : `crashlab: ${c.arch} guest timed out: ${c.fault!.reason}`;
   }
 }
 
@@ -32,10 +32,19 @@ export function renderText(c: Crash): string {
   if (stop) lines.push(stop);
   if (c.frames.length && !c.debugInfo) lines.push(`(no debug info in ${c.elf}: frames are named from the ELF symbol table only)`);
   if (c.fault && !c.fault.pcExact) lines.push('(frame #0 pc is where the emulator reported the fault; the exact instruction could not be recovered)');
+  const u = unsupportedLine(c);
+  if (u) lines.push(u);
   return lines.join('\n') + '\n';
 }
 
 /** "#1  0x0000000000011252 in bt_mid+0x1a at src/null-write.c:12:5", "(inlined)" for inlined calls. */
 export function frameLine(f: Pick<Frame, 'index' | 'pc' | 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>, digits: number): string {
   return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${locationText(f)}`;
+}
+
+/** "(system calls crashlab does not implement returned ENOSYS: clone (220) x1)". */
+export function unsupportedLine(c: Crash): string | null {
+  if (!c.unsupportedSyscalls.length) return null;
+  const list = c.unsupportedSyscalls.map((u) => `${u.name} (${u.number})${u.count > 1 ? ` x${u.count}` : ''}`).join(', ');
+  return `(system calls crashlab does not implement returned ENOSYS: ${list})`;
 }

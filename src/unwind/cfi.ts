@@ -20,7 +20,7 @@
 // Register numbers are DWARF numbers throughout; which one is the stack pointer or the
 // return address is the arch table's business, except for the CIE's own return column.
 
-import type { ElfFile } from '../loader/elf.js';
+import { SHT_NOBITS, type ElfFile } from '../loader/elf.js';
 import { Reader, DwarfError, hexOff, type DwarfSection } from '../symbolize/dwarf/reader.js';
 
 export type CfaRule = { kind: 'reg'; reg: number; offset: bigint } | { kind: 'expr'; expr: Uint8Array };
@@ -149,7 +149,7 @@ interface Cie {
   codeAlign: bigint;
   dataAlign: bigint;
   returnColumn: number;
-  /** DW_EH_PE_* for FDE addresses ('R'); absptr when absent. */
+  /** DW_EH_PE_* for FDE addresses ('R'); absent: absptr in .eh_frame, -1 (address_size bytes) in .debug_frame. */
   fdeEncoding: number;
   /** Whether the FDEs carry augmentation data ('z'). */
   hasAugData: boolean;
@@ -203,8 +203,6 @@ export class CallFrameInfo {
   private readonly ptrSize: number;
   private textBase: bigint | null = null;
   private dataBase: bigint | null = null;
-  /** FDEs whose instructions failed: offset key -> true, so the warning is given once. */
-  private readonly broken = new Set<string>();
 
   private constructor(elf: ElfFile) {
     this.elf = elf;
@@ -236,14 +234,14 @@ export class CallFrameInfo {
     if (lo === 0) return null;
     const fde = table[lo - 1]!;
     if (pc >= fde.end) return null;
-    const key = `${fde.sec.name}:${fde.offset}`;
-    if (this.broken.has(key)) return null;
+    // Evaluated on every call (a few dozen instructions): like gdb, a bad instruction only
+    // costs the pcs at or after it; the warning is given once.
     try {
       return this.evaluate(fde, pc);
     } catch (e) {
-      if (!(e instanceof CfiError || e instanceof DwarfError)) throw e;
-      this.broken.add(key);
-      this.addWarning(e.message);
+      if (e instanceof CfiError) this.addWarning(e.message);
+      else if (e instanceof DwarfError) this.addWarning(warn(fde.sec, fde.offset, `FDE instructions: ${e.message}`));
+      else this.addWarning(warn(fde.sec, fde.offset, `FDE instructions: internal error: ${(e as Error).message}`));
       return null;
     }
   }
@@ -267,7 +265,7 @@ export class CallFrameInfo {
     const all: { fde: Fde; eh: boolean; order: number }[] = [];
     for (const name of ['.eh_frame', '.debug_frame']) {
       for (const s of elf.sections) {
-        if (s.name !== name || s.type === 8 /* SHT_NOBITS */ || s.size === 0n) continue;
+        if (s.name !== name || s.type === SHT_NOBITS || s.size === 0n) continue;
         const off = Number(s.offset);
         const size = Number(s.size);
         if (off + size > elf.bytes.length) {
@@ -337,7 +335,7 @@ export class CallFrameInfo {
         }
         const cieAt = sec.isEh ? idAt - Number(id) : Number(id);
         if (sec.isEh && id > BigInt(idAt)) throw new CfiError(warn(sec, at, `FDE's CIE pointer ${hex(id)} points before the section start`));
-        if (cieAt < 0 || cieAt >= size || cieAt === at) throw new CfiError(warn(sec, at, `FDE's CIE pointer ${hex(id)} is outside the section`));
+        if (cieAt < 0 || cieAt >= size) throw new CfiError(warn(sec, at, `FDE's CIE pointer ${hex(id)} is outside the section`));
         let cie = cies.get(cieAt);
         if (cie === undefined) {
           cie = this.cieAtOffset(sec, cieAt, at);
@@ -350,7 +348,7 @@ export class CallFrameInfo {
       } catch (e) {
         if (e instanceof CfiError) this.addWarning(e.message);
         else if (e instanceof DwarfError) this.addWarning(warn(sec, at, `entry is truncated or corrupt (${e.message})`));
-        else throw e;
+        else this.addWarning(warn(sec, at, `internal error: ${(e as Error).message}`)); // never throw on data
       }
     }
     return out;

@@ -55,7 +55,9 @@ const CASES: Record<string, Expect> = {
   exit3: { exitCode: 3, stdout: () => 'exiting with 3\n' },
   // Frame #0 is in .data: named after the data symbol there, as gdb does.
   'exec-data': { signal: 'SIGSEGV', reason: /^instruction fetch from non-executable address 0x[0-9a-f]+$/, access: 'fetch', functions: ['not_code', 'jump_into_data', 'main'] },
-  'bad-syscall': { signal: 'SIGSYS', reason: /^unsupported system call 4000$/, functions: ['raw_syscall0', 'ask_kernel', 'main'] },
+  // Without --strict an unknown system call returns -ENOSYS (the guest prints it); the
+  // --strict stop is tested below.
+  'bad-syscall': { exitCode: 0, stdout: () => 'ENOSYS\n' },
   // The guest overwrote the caller-fp slot of its own record with 0x1003: the walk names
   // victim from the intact return-address slot, then stops at the bad link.
   'stack-smash': {
@@ -114,6 +116,15 @@ for (const arch of ARCHES) {
       if (want.stdout) t.is(report.stdout, want.stdout(arch));
     });
   }
+
+  test(`${arch} bad-syscall --strict: SIGSYS at the system call, named, with the trace to main`, (t) => {
+    const { code, report } = runJson(['--strict', guest(arch, 'bad-syscall')]);
+    t.is(code, sig('SIGSYS'));
+    t.is(report.outcome.signal, 'SIGSYS');
+    t.is(report.fault!.reason, 'unsupported system call unknown (4000) (--strict)');
+    t.deepEqual(report.frames.map((f) => f.function), ['raw_syscall0', 'ask_kernel', 'main']);
+    t.is(report.stdout, '');
+  });
 
   test(`${arch} rodata-write faults at banner+5, inside .rodata`, async (t) => {
     const { report } = runJson([guest(arch, 'rodata-write')]);

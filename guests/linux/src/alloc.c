@@ -17,7 +17,9 @@ int main(void) {
     if (!big) { printf("malloc(%zu) failed\n", size); return 1; }
     for (size_t j = 0; j < size; j += 4096) big[j] = (unsigned char)(j >> 12);
     for (size_t j = 0; j < size; j += 4096) sum += big[j];
-    big = realloc(big, size * 2);
+    unsigned char *bigger = realloc(big, size * 2);
+    if (!bigger) { printf("realloc(%zu) failed\n", size * 2); return 1; }
+    big = bigger;
     big[size * 2 - 1] = 1;
     sum += big[size * 2 - 1];
     free(big);
