@@ -79,6 +79,7 @@ export const aarch64: Arch = {
   },
   capstone: { arch: 'ARCH_ARM64', modes: ['MODE_ARM'] },
   syscallPcAdjust: 4,
+  syscallInsnSize: 4,
   interrupt,
   invalidInstruction() {
     return { kind: 'signal', signal: 'SIGILL', reason: 'illegal instruction', pcAdjust: 0 };

@@ -99,6 +99,7 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
     },
     capstone: { arch: 'ARCH_RISCV', modes: [bits === 64 ? 'MODE_RISCV64' : 'MODE_RISCV32', 'MODE_RISCVC'] },
     syscallPcAdjust: 4,
+    syscallInsnSize: 4,
   interrupt,
     invalidInstruction(bytes) {
       const isBreak = bytes !== null && ((bytes.length >= 4 && u32le(bytes, 0) === EBREAK) || u16le(bytes, 0) === C_EBREAK);

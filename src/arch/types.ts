@@ -120,6 +120,8 @@ export interface Arch {
   invalidInstruction(bytes: Uint8Array | null): TrapMeaning;
   /** Bytes to subtract from the pc seen when a syscall arrives, to get the syscall instruction. */
   syscallPcAdjust: number;
+  /** Length of the system-call instruction (x86-64 `syscall` 2, `svc #0` and `ecall` 4). */
+  syscallInsnSize: number;
   /** Whether syscalls arrive as an instruction hook (x86-64 `syscall`) instead of an interrupt. */
   syscallInsn?: number;
   /**

@@ -87,6 +87,7 @@ export const x86_64: Arch = {
   syscallInsn: X86_INS.SYSCALL,
   capstone: { arch: 'ARCH_X86', modes: ['MODE_64'] },
   syscallPcAdjust: 0,
+  syscallInsnSize: 2,
   interrupt,
   invalidInstruction(bytes) {
     const ud2 = bytes !== null && bytes[0] === 0x0f && bytes[1] === 0x0b;

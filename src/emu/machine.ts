@@ -177,7 +177,7 @@ export class Machine {
     const syscall = (pcOfInsn: bigint) => {
       const r = this.kernel.syscall();
       if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
-      else if (r.kind === 'signal') this.signalAt(r, pcOfInsn, true);
+      else if (r.kind === 'signal') this.signalAt(r, r.pc === 'after' ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true);
       else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn });
     };
     engine.onInterrupt((intno) => {

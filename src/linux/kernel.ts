@@ -53,7 +53,12 @@ export interface KernelOptions {
 export type SyscallOutcome =
   | { kind: 'continue' }
   | { kind: 'exit'; code: number }
-  | { kind: 'signal'; signal: Signal; reason: string }
+  /**
+   * The run ends as a signal: one the program sent itself is delivered, as Linux delivers
+   * it, when the system call returns (pc after the instruction: 'after'); the --strict stop
+   * is at the system-call instruction itself ('at').
+   */
+  | { kind: 'signal'; signal: Signal; reason: string; pc: 'at' | 'after' }
   /** The call would block forever (one thread waiting on itself). */
   | { kind: 'hang'; reason: string };
 
@@ -136,7 +141,7 @@ export class LinuxKernel {
 
   private unknown(name: string | undefined, nr: number): SyscallOutcome {
     const label = `${name ?? 'unknown'} (${nr})`;
-    if (this.opts.strict) return { kind: 'signal', signal: 'SIGSYS', reason: `unsupported system call ${label} (--strict)` };
+    if (this.opts.strict) return { kind: 'signal', signal: 'SIGSYS', reason: `unsupported system call ${label} (--strict)`, pc: 'at' };
     const seen = this.unsupported.get(label);
     if (seen) seen.count++;
     else {
@@ -295,12 +300,13 @@ export class LinuxKernel {
     if (handler === 1n) return null; // SIG_IGN
     if (handler === 0n) {
       if (DEFAULT_IGNORED.has(name)) return null;
-      return { kind: 'signal', signal: name, reason: `${name} raised by the program (${how})` };
+      return { kind: 'signal', signal: name, reason: `${name} raised by the program (${how})`, pc: 'after' };
     }
     return {
       kind: 'signal',
       signal: name,
       reason: `${name} raised by the program (${how}); its handler at 0x${handler.toString(16)} was not run (crashlab does not deliver signals to handlers)`,
+      pc: 'after',
     };
   }
 

@@ -47,6 +47,8 @@ export interface ElfSymbol {
   size: bigint;
   kind: 'func' | 'object' | 'other';
   section: number;
+  /** STB_LOCAL, STB_GLOBAL or STB_WEAK (others read as local). */
+  bind?: 'local' | 'global' | 'weak';
 }
 
 export interface ElfFile {
@@ -118,7 +120,8 @@ function readSymbols(bytes: Uint8Array, bits: 32 | 64, headers: RawSectionHeader
     const value = bits === 64 ? dv.getBigUint64(o + 8, true) : BigInt(dv.getUint32(o + 4, true));
     const sz = bits === 64 ? dv.getBigUint64(o + 16, true) : BigInt(dv.getUint32(o + 8, true));
     const t = info & 0xf;
-    out.push({ name: nameAt(name), value, size: sz, kind: t === 2 ? 'func' : t === 1 ? 'object' : 'other', section: shndx });
+    const b = info >> 4;
+    out.push({ name: nameAt(name), value, size: sz, kind: t === 2 ? 'func' : t === 1 ? 'object' : 'other', section: shndx, bind: b === 1 ? 'global' : b === 2 ? 'weak' : 'local' });
   }
   return out;
 }

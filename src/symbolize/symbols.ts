@@ -97,6 +97,7 @@ function find(f: readonly FunctionSymbol[], addr: bigint): SymbolHit | null {
   return null;
 }
 
-function rank(s: { kind: string; size: bigint }): number {
-  return (s.kind === 'func' ? 2 : 0) + (s.size > 0n ? 1 : 0);
+/** Among symbols at one address: a typed function, then a sized one, then global over weak over local (as gdb prefers raise to its weak alias gsignal). */
+function rank(s: { kind: string; size: bigint; bind?: string }): number {
+  return (s.kind === 'func' ? 8 : 0) + (s.size > 0n ? 4 : 0) + (s.bind === 'global' ? 2 : s.bind === 'weak' ? 1 : 0);
 }

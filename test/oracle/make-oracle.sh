@@ -48,11 +48,18 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-RAW="$HERE/raw"
-OUT="$HERE/gdb-frames.json"
+RAW="${ORACLE_RAW:-$HERE/raw}"
+OUT="${ORACLE_OUT:-$HERE/gdb-frames.json}"
+# The Linux programs' oracle is made by the same script:
+#   ORACLE_BUILD=guests/linux/build ORACLE_ARCHES="aarch64 x86-64 rv64" \
+#   ORACLE_GUESTS="crash abort assert raise" ORACLE_OUT=test/oracle/gdb-linux-frames.json \
+#   ORACLE_RAW=test/oracle/raw-linux test/oracle/make-oracle.sh
+# There gdb may stop before main inside libc (a frame with no CFI it cannot unwind by its
+# prologue either): such a case is kept with "endsEarly": true.
+BUILD="${ORACLE_BUILD:-guests/build}"
 
-ARCHES=(aarch64 x86-64 rv32 rv64)
-GUESTS=(null-write null-read rodata-write null-fnptr trap breakpoint illegal deep-chain leaf-norecord divzero recursion exec-data stack-smash heap-overflow dangling-write callback-trap recursion-300 inline-chain)
+read -r -a ARCHES <<<"${ORACLE_ARCHES:-aarch64 x86-64 rv32 rv64}"
+read -r -a GUESTS <<<"${ORACLE_GUESTS:-null-write null-read rodata-write null-fnptr trap breakpoint illegal deep-chain leaf-norecord divzero recursion exec-data stack-smash heap-overflow dangling-write callback-trap recursion-300 inline-chain}"
 
 qemu_for() {
   case "$1" in
@@ -86,7 +93,7 @@ free_port() {
 
 run_case() {
   local arch="$1" guest="$2"
-  local elf="$ROOT/guests/build/$arch/$guest.elf"
+  local elf="$ROOT/$BUILD/$arch/$guest.elf"
   local out="$RAW/$arch/$guest.txt"
   [[ -f "$elf" ]] || { echo "make-oracle: missing $elf" >&2; return 1; }
   mkdir -p "$RAW/$arch"
@@ -107,7 +114,7 @@ run_case() {
   # whoever runs this script.
   local qemu
   qemu="$(command -v "$(qemu_for "$arch")")"
-  (cd "$ROOT" && exec timeout 60 env -i "$qemu" -g "$port" "guests/build/$arch/$guest.elf") \
+  (cd "$ROOT" && exec timeout 60 env -i "$qemu" -g "$port" "$BUILD/$arch/$guest.elf") \
     >/dev/null 2>&1 &
   qpid=$!
   # Wait until the gdbstub listens (polling with ss, not by connecting: a
@@ -137,7 +144,7 @@ run_case() {
     -ex "$bt_cmd" \
     -ex 'echo === end\n' \
     -ex 'kill' \
-    "guests/build/$arch/$guest.elf") >"$out" 2>&1 || rc=$?
+    "$BUILD/$arch/$guest.elf") >"$out" 2>&1 || rc=$?
 
   kill "$qpid" 2>/dev/null || true
   wait "$qpid" 2>/dev/null || true
@@ -207,7 +214,8 @@ for (const arch of arches) {
     // stack-smash corrupts its own frame record: gdb must say its backtrace stopped.
     const stopped = /^Backtrace stopped: /m.test(btText);
     if (guest === "stack-smash" && !stopped) fail("expected gdb to stop the backtrace early");
-    if (!truncated && !stopped && frames[frames.length - 1].function !== "main") fail("backtrace does not end at main");
+    const endsEarly = !truncated && !stopped && frames[frames.length - 1].function !== "main";
+    if (endsEarly && !process.env.OUT.includes("linux")) fail("backtrace does not end at main");
     if (truncated && frames.length !== 5) fail("expected 5 frames");
     // x86-64 int3 reports the pc after the 1-byte instruction; every other
     // stop (faults, ud2, brk, ebreak, unimp) reports the instruction itself.
@@ -220,6 +228,7 @@ for (const arch of arches) {
     const entry = { signal: sig[1], pc: hex(pc), trapPc: hex(trapPc) };
     if (truncated) entry.truncated = true;
     if (stopped) entry.stopped = true;
+    if (endsEarly) entry.endsEarly = true;
     entry.frames = frames;
     result[`${arch}/${guest}`] = entry;
   }
