@@ -178,7 +178,7 @@ export class Machine {
       const r = this.kernel.syscall();
       if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
       else if (r.kind === 'signal') this.signalAt(r, r.pc === 'after' ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true);
-      else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn });
+      else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn + BigInt(arch.syscallInsnSize) });
     };
     engine.onInterrupt((intno) => {
       const pc = engine.regRead(arch.regs.pc);

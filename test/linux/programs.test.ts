@@ -284,3 +284,27 @@ for (const [args, msg] of [
     t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 }
+
+for (const a of ARCHES) {
+  test(`${a}: a crash that depends on stdin is still exact: the replay reads the run's stdin, not the host's`, (t) => {
+    const r = crashlab(['emu', '--json', elf(a, 'stdin-crash')], { input: '0x1234\n' });
+    const j = JSON.parse(r.stdout) as Json & { fault: { pcExact: boolean } };
+    t.is(j.outcome.signal, 'SIGSEGV');
+    t.is(j.fault!.reason, 'write of 4 bytes to unmapped address 0x1234');
+    t.true(j.fault.pcExact, 'the count-mode replay reproduced the fault');
+    t.deepEqual(fns(j), ['poke', 'main']);
+    t.is(`${j.frames[0]!.file}:${j.frames[0]!.line}`, 'src/stdin-crash.c:6');
+    t.is(j.stdout, 'poking 0x1234\n');
+  });
+
+  test(`${a}: a mutex locked twice by its only thread is reported as a hang (exit 124), traced to main`, (t) => {
+    const r = crashlab(['emu', '--timeout', '20', elf(a, 'deadlock')]);
+    t.is(r.code, 124);
+    t.is(r.stdout, 'locked once\n');
+    t.regex(r.stderr, new RegExp(`crashlab: ${a} guest hung: futex wait on 0x[0-9a-f]+ with no other thread to wake it \\(deadlock\\)`));
+    const j = json(['--timeout', '20', elf(a, 'deadlock')]);
+    t.is(j.outcome.kind, 'timeout');
+    t.true(j.outcome.hang);
+    t.deepEqual(fns(j).slice(-2), ['take', 'main'], fns(j).join(' <- '));
+  });
+}
