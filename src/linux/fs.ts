@@ -39,7 +39,8 @@ function hostError(e: unknown): FsError {
  */
 export class RunInputs {
   readonly files = new Map<string, Uint8Array>();
-  readonly stdin: Uint8Array[] = [];
+  /** What each read of stdin returned, in order: bytes, or the errno it failed with. */
+  readonly stdin: (Uint8Array | 'EBADF' | 'EIO')[] = [];
   /** Whether each standard fd was a terminal in the first run. */
   tty: Record<0 | 1 | 2, boolean> = { 0: false, 1: false, 2: false };
   /** Set for a replay: stdin comes from `stdin` instead of the host. */

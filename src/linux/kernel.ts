@@ -96,7 +96,7 @@ export class LinuxKernel {
   private readonly fds = new Map<number, OpenFile>();
   private readonly sandbox: Sandbox;
   private clockNs = 0n;
-  private rng = 0x9e3779b97f4a7c15n;
+  private readonly rng = new Uint32Array([0x9e3779b9, 0x243f6a88, 0xb7e15162, 0x13198a2e]);
   private readonly actions = new Map<number, { handler: bigint; raw: Uint8Array }>();
   private blocked = 0n;
   private pending = 0n;
@@ -183,15 +183,19 @@ export class LinuxKernel {
   }
 
   randomBytes(n: number): Uint8Array {
-    // splitmix64 from a fixed seed: the same "random" bytes on every run.
+    // xoshiro128** from a fixed seed: the same "random" bytes on every run.
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i += 8) {
-      this.rng = BigInt.asUintN(64, this.rng + 0x9e3779b97f4a7c15n);
-      let z = this.rng;
-      z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-      z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-      z ^= z >> 31n;
-      for (let j = 0; j < 8 && i + j < n; j++) out[i + j] = Number((z >> BigInt(8 * j)) & 0xffn);
+    const st = this.rng;
+    for (let i = 0; i < n; i += 4) {
+      const r = Math.imul(rotl(Math.imul(st[1]!, 5), 7), 9) >>> 0;
+      const t = (st[1]! << 9) >>> 0;
+      st[2]! ^= st[0]!;
+      st[3]! ^= st[1]!;
+      st[1]! ^= st[2]!;
+      st[0]! ^= st[3]!;
+      st[2]! ^= t;
+      st[3] = rotl(st[3]!, 11);
+      for (let j = 0; j < 4 && i + j < n; j++) out[i + j] = (r >>> (8 * j)) & 0xff;
     }
     return out;
   }
@@ -256,9 +260,10 @@ export class LinuxKernel {
           continue;
         }
         if (code === 'EOF') return new Uint8Array(0);
-        inputs.stdin.push(new Uint8Array(0));
+        const err = code === 'EBADF' ? 'EBADF' : 'EIO';
+        inputs.stdin.push(err);
         this.stdinIndex++;
-        return code === 'EBADF' ? 'EBADF' : 'EIO';
+        return err;
       }
     }
   }
@@ -361,6 +366,8 @@ export class LinuxKernel {
     return 0n;
   }
 }
+
+const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 
 /** A stable fake inode number for a guest path (FNV-1a), so stat output is host-independent. */
 function inodeOf(path: string): bigint {
@@ -573,6 +580,8 @@ const HANDLERS: Record<string, Handler> = {
   // -- memory --
   brk: (k, a) => k.mem.brk(a[0]!),
   mmap,
+  // 32-bit ABIs: the offset is in 4096-byte units.
+  mmap2: (k, a) => mmap(k, [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]! * 4096n]),
   munmap: (k, a) => {
     const r = k.mem.munmap(a[0]!, a[1]!);
     return r === 0 ? 0n : r;
@@ -800,3 +809,8 @@ function getdents(k: LinuxKernel, fd: number, buf: bigint, count: bigint): Ret {
 }
 
 export { RunInputs, MAX_FILE_BYTES, PROT_READ };
+
+/** The system calls the layer implements, by name (for tests and docs). */
+export function implementedSyscalls(): string[] {
+  return Object.keys(HANDLERS).sort();
+}
