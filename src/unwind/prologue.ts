@@ -30,10 +30,18 @@
 // shared with every CFI producer: stores whose address cannot be resolved (through an
 // unknown pointer, or with an index register) do not hit the frame's save slots; control
 // does not enter the code at pc from instructions that were not decoded (bytes past the
-// `code` given); an indirect jump (switch table) lands in the function's body, never in the
-// straight-line code at its start; and one made with the whole frame torn down (sp back at
-// its entry value, every callee-saved register back) is a tail call. Floating-point and
-// vector registers are not tracked (their callee-saved halves get no rules).
+// `code` given); every instruction has a single frame state whatever path reaches it (the
+// property CFI itself relies on: one row per pc), so an indirect jump that is not a return
+// (a switch table, or a tail call: the two look alike) only matters where no plain
+// fall-through or direct branch leads (it may land on any such instruction of the body, but
+// not in the straight-line code at the start, nor on alignment padding: no-ops after an
+// instruction that does not fall through); and the return address is not changed behind
+// our back.
+// Floating-point and vector registers are not tracked (their callee-saved halves get no
+// rules). A call falls through (it is not known which callees return), so code after a call
+// to a noreturn function is merged with whatever else reaches it: safe, if less precise.
+// A `.cold` fragment (GCC's hot/cold splitting) is entered with its parent's frame set up:
+// its start is not a function entry, and analysing from it gives wrong rows.
 //
 // Encodings: RISC-V unprivileged ISA (RV32/64 IMAFDC, Zicsr, Zifencei); Arm ARM A64 (base
 // instructions, loads and stores, FP/AdvSIMD moves to general registers; SVE/SME are not
@@ -54,7 +62,10 @@ export type PrologueArch = 'x86-64' | 'aarch64' | 'rv32' | 'rv64';
  *
  * Past the first branch the answer is still exact when the code between the start and pc
  * shows how sp and the saves got there along every path (see the file comment); when the
- * paths disagree, or pass an instruction not understood, it is null.
+ * paths disagree, or pass an instruction not understood, it is null. `code` must hold the
+ * instruction containing pc (pc may be a return address - 1); at an instruction boundary,
+ * the bytes up to pc are enough. Passing the whole function is best: edges from code past
+ * pc (loops, jumps back) are then seen too.
  */
 export function analyzePrologue(arch: PrologueArch, code: Uint8Array, funcStart: bigint, pc: bigint): CfiRow | null {
   return analyzeFunction(arch, code, funcStart).rowAt(pc);
@@ -97,7 +108,12 @@ export interface FunctionAnalysis {
 // ---------------------------------------------------------------------------------------
 // The abstract machine.
 
-type Flow = 'next' | 'branch' | 'jump' | 'call' | 'stop' | 'indirect';
+/**
+ * How control leaves an instruction: 'next' falls through; 'branch' falls through or goes to
+ * `target`; 'jump' goes to `target`; 'call' falls through after the callee; 'stop' returns
+ * (or traps for good); 'indirect' goes somewhere not known (jump table or tail call).
+ */
+export type Flow = 'next' | 'branch' | 'jump' | 'call' | 'stop' | 'indirect';
 
 /** A register or memory value. Absent from a map = unknown. */
 type Val = { k: 'c'; v: bigint } | { k: 'cfa'; off: bigint } | { k: 'entry'; reg: number };
@@ -322,7 +338,7 @@ class Machine {
   }
 
   /** The row a state describes, or null when the CFA or the return address is not known. */
-  row(s: State, insn: Insn, fdeStart: bigint, fdeEnd: bigint): CfiRow | null {
+  row(s: State, rowStart: bigint, fdeStart: bigint, fdeEnd: bigint): CfiRow | null {
     const a = this.arch;
     if (s.raSigned === null) return null;
     const sp = s.regs.get(a.sp);
@@ -338,7 +354,7 @@ class Machine {
       if (rule.kind === 'undefined' && r === a.ra) return null;
       regs.set(r, rule);
     }
-    const row: CfiRow = { fdeStart, fdeEnd, rowStart: insn.addr, cfa, regs, returnColumn: a.ra, signalFrame: false, section: 'prologue' };
+    const row: CfiRow = { fdeStart, fdeEnd, rowStart, cfa, regs, returnColumn: a.ra, signalFrame: false, section: 'prologue' };
     if (s.raSigned) row.raSigned = true;
     return row;
   }
@@ -372,13 +388,6 @@ class Machine {
     for (const [reg, v] of s.regs) if (v.k === 'entry' && v.reg === r && reg >= 0 && reg !== this.arch.sp) return { kind: 'register', reg };
     return { kind: 'undefined' };
   }
-
-  /** True when sp and every callee-saved register are back to their entry values (a tail call, or a return). */
-  tornDown(s: State): boolean {
-    const sp = s.regs.get(this.arch.sp);
-    if (sp?.k !== 'cfa' || sp.off !== this.arch.entrySp) return false;
-    return this.arch.calleeSaved.every((r) => valEq(s.regs.get(r), { k: 'entry', reg: r }));
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -390,7 +399,8 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
   const addrMask = m.mask;
   const insns: Insn[] = [];
   const index = new Map<bigint, number>();
-  for (let at = 0; at < code.length; ) {
+  let at = 0;
+  while (at < code.length) {
     const addr = (funcStart + BigInt(at)) & addrMask;
     const insn = info.decode(code, at, addr);
     if (!insn || at + insn.len > code.length) break;
@@ -398,39 +408,58 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
     insns.push(insn);
     at += insn.len;
   }
-  const end = insns.length ? insns[insns.length - 1]!.addr + BigInt(insns[insns.length - 1]!.len) : funcStart;
+  // Slot n = insns.length stands for the address where decoding stopped (the end of `code`,
+  // or an instruction not decoded): the state there is known even if what follows is not.
+  const n = insns.length;
+  const end = (funcStart + BigInt(at)) & addrMask;
+  index.set(end, n);
   // A branch into the middle of a decoded instruction: overlapping code or a wrong decode.
   let misaligned = false;
   for (const i of insns) {
     if (i.target !== undefined && i.target >= funcStart && i.target < end && !index.has(i.target)) misaligned = true;
   }
   // The straight-line start: up to and including the first instruction that is not plain.
-  let entryRun = insns.length;
-  for (let k = 0; k < insns.length; k++) {
+  let entryRun = n;
+  for (let k = 0; k < n; k++) {
     if (insns[k]!.flow !== 'next' || insns[k]!.unknown) {
       entryRun = k + 1;
       break;
     }
   }
-
   // Alignment padding: no-ops after an instruction that does not fall through. Only a
   // direct branch can make them reachable (a jump table points past them).
-  const padding = insns.map(() => false);
-  for (let k = 1; k < insns.length; k++) {
+  const padding: boolean[] = new Array(n + 1).fill(false);
+  for (let k = 1; k < n; k++) {
     const prev = insns[k - 1]!;
     padding[k] = !!insns[k]!.nop && (padding[k - 1]! || prev.flow === 'jump' || prev.flow === 'stop' || prev.flow === 'indirect');
   }
-  const states: (State | null)[] = insns.map(() => null);
-  if (!misaligned && insns.length) {
+
+  // Where an indirect jump (switch table, tail call through a pointer) may land: an
+  // instruction of the body no plain fall-through or direct branch leads to. Elsewhere the
+  // state the visible edges give is the one every path gives: an instruction has a single
+  // frame state whatever path reaches it (the property CFI itself relies on, one row per
+  // pc). A call's fall-through does not count: the callee may not return, and the next
+  // instruction may be a case block reached only through the table.
+  const entered: boolean[] = new Array(n + 1).fill(false);
+  for (let k = 0; k < n; k++) {
+    const i = insns[k]!;
+    if ((i.flow === 'next' || i.flow === 'branch') && !padding[k]) entered[k + 1] = true;
+    if ((i.flow === 'branch' || i.flow === 'jump') && i.target !== undefined) {
+      const t = index.get(i.target);
+      if (t !== undefined) entered[t] = true;
+    }
+  }
+  const states: (State | null)[] = new Array(n + 1).fill(null);
+  if (!misaligned) {
     states[0] = m.entryState();
-    const work = new Set<number>([0]);
+    const work = new Set<number>(n ? [0] : []);
     let indirect: State | null = null;
     const flowTo = (k: number, s: State) => {
       const old = states[k];
       const nu = old ? meet(old, s) : s;
       if (old && stateEq(old, nu)) return;
       states[k] = nu;
-      work.add(k);
+      if (k < n) work.add(k);
     };
     while (work.size) {
       const k = work.values().next().value as number;
@@ -438,25 +467,26 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
       const insn = insns[k]!;
       const out = m.step(states[k]!, insn);
       const fall = insn.flow === 'next' || insn.flow === 'branch' || insn.flow === 'call';
-      if (fall && k + 1 < insns.length) flowTo(k + 1, out);
+      if (fall) flowTo(k + 1, out);
       if ((insn.flow === 'branch' || insn.flow === 'jump') && insn.target !== undefined) {
         const t = index.get(insn.target);
         if (t !== undefined) flowTo(t, out);
       }
-      if (insn.flow === 'indirect' && !m.tornDown(out)) {
+      if (insn.flow === 'indirect') {
         const nu: State = indirect ? meet(indirect, out) : out;
         if (!indirect || !stateEq(indirect, nu)) {
           indirect = nu;
-          for (let j = entryRun; j < insns.length; j++) if (!padding[j]) flowTo(j, nu);
+          for (let j = entryRun; j <= n; j++) if (!padding[j] && !entered[j]) flowTo(j, nu);
         }
       }
     }
   }
 
+  /** The slot whose state holds at pc: the instruction containing pc (pc may be a return address - 1), or the stop address. */
   const find = (pc: bigint): number | null => {
-    // The instruction containing pc (pc may be a return address - 1).
+    if (pc === end) return n;
     let lo = 0;
-    let hi = insns.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (insns[mid]!.addr <= pc) lo = mid + 1;
@@ -466,13 +496,14 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
     const i = insns[lo - 1]!;
     return pc < i.addr + BigInt(i.len) ? lo - 1 : null;
   };
+  const addrOf = (k: number) => (k < n ? insns[k]!.addr : end);
   const pub: DecodedInsn[] = insns.map(({ ops: _ops, ...rest }) => rest);
   return {
     insns: pub,
     rowAt(pc) {
       const k = find(pc);
       if (k === null || !states[k]) return null;
-      return m.row(states[k]!, insns[k]!, funcStart, end);
+      return m.row(states[k]!, addrOf(k), funcStart, end);
     },
     stateAt(pc) {
       const k = find(pc);
@@ -1185,6 +1216,7 @@ function decodeX86(code: Uint8Array, start: number, addr: bigint): Insn | null {
         case 0x8e: return done(len, []); // mov sreg, r/m
         case 0x8f: // pop r/m
           if ((m.reg & 7) !== 0) return null; // XOP
+          if (opsize16) return done(len, HAVOC); // pop r/m16
           if (m.mod === 3) return done(len, popTo(D(m.rm)));
           // The destination address is computed with rsp already incremented.
           return done(len, [set(XSP, regE(XSP, 8n)), { o: 'store', addr: mem, size: 8, e: { k: 'unk' } }]);
@@ -1219,6 +1251,7 @@ function decodeX86(code: Uint8Array, start: number, addr: bigint): Insn | null {
           if (sub === 0 || sub === 1) return done(len, toRm({ k: 'unk' })); // inc, dec
           if (sub === 2) return done(len, [{ o: 'call' }], 'call'); // call r/m
           if (sub === 4) return done(len, [], 'indirect'); // jmp r/m
+          if (sub === 6 && opsize16) return done(len, HAVOC); // push r/m16
           if (sub === 6) return done(len, pushOf(m.mod === 3 ? regE(rmD!) : { k: 'load', addr: mem, size: 8 })); // push r/m
           return done(len, HAVOC, 'stop'); // far call/jmp
         }
@@ -1227,6 +1260,7 @@ function decodeX86(code: Uint8Array, start: number, addr: bigint): Insn | null {
     }
     // One-byte opcodes without ModRM.
     const len0 = p - start;
+    if (opsize16 && ((op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0x9c || op === 0x9d)) return done(len0 + (op === 0x68 ? 2 : op === 0x6a ? 1 : 0), HAVOC); // 16-bit push/pop
     if (op >= 0x50 && op <= 0x57) return done(len0, pushOf(regE(D((op & 7) | ((rex & 1) << 3))))); // push r
     if (op >= 0x58 && op <= 0x5f) return done(len0, popTo(D((op & 7) | ((rex & 1) << 3)))); // pop r
     if (op >= 0x70 && op <= 0x7f) return done(len0 + 1, [], 'branch', rel(len0 + 1, 1)); // jcc rel8
