@@ -13,6 +13,7 @@ import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
 import { CallFrameInfo } from './unwind/cfi.js';
+import { analyzeFunction, type FunctionAnalysis } from './unwind/prologue.js';
 import { walk, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
@@ -94,6 +95,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const symbolizer = Symbolizer.fromElf(elf);
   const symbols = symbolizer.symbols;
   const cfi = CallFrameInfo.fromElf(elf);
+  const prologues = new Map<bigint, FunctionAnalysis | null>();
   const spec: ProcessSpec = {
     argv: req.argv,
     env: req.env,
@@ -157,6 +159,18 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       functionAt: (a) => symbols.functionAt(a),
       isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
       cfi,
+      prologueRowAt: (pc) => {
+        const f = symbols.functionAt(pc);
+        // A .cold fragment starts inside its parent's frame: its start is no prologue.
+        if (!f || f.name.endsWith('.cold') || f.end - f.start > 1n << 20n) return null;
+        let a = prologues.get(f.start);
+        if (a === undefined) {
+          const code = machine.read(f.start, Number(f.end - f.start));
+          a = code ? analyzeFunction(arch.name, code, f.start) : null;
+          prologues.set(f.start, a);
+        }
+        return a?.rowAt(pc) ?? null;
+      },
       registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id)])),
     });
     // Each raw frame becomes its inlined calls (innermost first) and then the real

@@ -73,6 +73,8 @@ function foundBy(f: RawFrame, frames: RawFrame[]): string {
       return `the stack slot ${f.where} the call pushed (frame #0 had not saved a record)`;
     case 'cfi':
       return `the call frame information of #${frames.indexOf(f) - 1} (${f.where}): it keeps no frame record`;
+    case 'prologue':
+      return `the decoded prologue of #${frames.indexOf(f) - 1} (${f.where}): it has neither a frame record nor call frame information`;
   }
 }
 

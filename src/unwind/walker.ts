@@ -8,7 +8,9 @@
 // the caller's fp exactly where the record is gets the record rule (the two agree); a
 // frame that keeps no record (static glibc is not built with frame pointers everywhere,
 // and uses rbp or x29 as an ordinary register there) is unwound by its CFI from sp, as
-// gdb does. Without CFI the record is all there is. The walk stops at the first thing it
+// gdb does. A function without CFI (glibc's rv64 abort, musl's libc) is unwound by the row
+// its decoded prologue implies (src/unwind/prologue.ts), as gdb's prologue analyzers do,
+// when every path to pc agrees. Otherwise the record is all there is. The walk stops at the first thing it
 // cannot trust and says why; it never guesses a return address by scanning the stack.
 
 import type { Arch } from '../arch/index.js';
@@ -17,7 +19,7 @@ import { unwindStep, type CfiRow } from './cfi.js';
 
 export const MAX_FRAMES = 256;
 
-export type FrameRule = 'fault' | 'frame-record' | 'link-register' | 'stack-slot' | 'cfi';
+export type FrameRule = 'fault' | 'frame-record' | 'link-register' | 'stack-slot' | 'cfi' | 'prologue';
 
 export interface RawFrame {
   index: number;
@@ -68,6 +70,12 @@ export interface WalkInput {
   maxFrames?: number;
   /** Call frame information for the program (src/unwind/cfi.ts), when it has any. */
   cfi?: { rowAt(pc: bigint): CfiRow | null };
+  /**
+   * For a pc in a function without call frame information: the row its prologue implies
+   * there (src/unwind/prologue.ts), decoded from the code; null when it cannot be decoded
+   * with certainty.
+   */
+  prologueRowAt?(pc: bigint): CfiRow | null;
   /** Frame #0's registers by DWARF number (needed for CFI). */
   registers0?: ReadonlyMap<number, bigint>;
 }
@@ -113,7 +121,11 @@ export function walk(input: WalkInput): WalkResult {
   let cur: State = { index: 0, pc: input.pc, fp: input.fp, regs: regs0 };
 
   /** The CFI row for a frame: at pc for frame #0, at the call (return address - 1) for callers. */
-  const rowFor = (s: State): CfiRow | null => (input.cfi && s.regs ? input.cfi.rowAt(s.index === 0 ? s.pc : s.pc - 1n) : null);
+  const rowFor = (s: State): CfiRow | null => {
+    if (!input.cfi || !s.regs) return null;
+    const at = s.index === 0 ? s.pc : s.pc - 1n;
+    return input.cfi.rowAt(at) ?? input.prologueRowAt?.(at) ?? null;
+  };
   const step = (row: CfiRow, s: State) =>
     unwindStep(row, { get: (r) => s.regs?.get(r) }, readPtr, ptr);
   /** Whether the row says the frame keeps the psABI frame record at fp (CFA = fp + k, return address and caller fp saved in the record's slots). */
@@ -179,7 +191,8 @@ export function walk(input: WalkInput): WalkResult {
       if (ra === cur.pc && sp === r.cfa) return done('sp-not-increasing', `${fn} unwinds to itself (same pc and CFA)`);
       const regs = callerRegs(cur, r);
       const fp = regs.get(dw.fp) ?? cur.fp;
-      frames.push({ index: frames.length, pc: ra, rule: 'cfi', fp, where: `${cfaText(row)}, ${row.section}` });
+      const rule = row.section === 'prologue' ? 'prologue' : 'cfi';
+      frames.push({ index: frames.length, pc: ra, rule, fp, where: rule === 'prologue' ? `${cfaText(row)}, from its prologue` : `${cfaText(row)}, ${row.section}` });
       if (outermost(ra - 1n)) return done('reached-main', 'reached main');
       cur = { index: frames.length - 1, pc: ra, fp, regs };
       continue;

@@ -513,10 +513,17 @@ test('past a branch: a row only where every path agrees', (t) => {
   // Code after a return is reached by nothing: null.
   const afterRet = bytes(le32(0x00008067), le16(0x1141), le16(0x0001));
   t.is(analyzePrologue('rv64', afterRet, 0x1000n, 0x1004n), null);
-  // x86-64: a jump table (jmp rax) makes its state reach the whole body.
-  const table = bytes([0x55], [0xff, 0xe0], [0x5d], [0xc3], [0x48, 0x83, 0xec, 0x08], [0x90]);
+  // x86-64: push rbp; jmp rax (a jump table); pop rbp; ret; sub rsp,8; call; nop.
+  // +3 and +5 are reached only through the table: they get its state. +14 follows a call
+  // that may not return, so the table may land there too: sp+24 or sp+16, null.
+  const table = bytes([0x55], [0xff, 0xe0], [0x5d], [0xc3], [0x48, 0x83, 0xec, 0x08], [0xe8, 0, 0, 0, 0], [0x90]);
+  t.is(show(analyzePrologue('x86-64', table, 0x1000n, 0x1003n)), 'CFA=r7+16 r6=c-16 r16=c-8');
   t.is(show(analyzePrologue('x86-64', table, 0x1000n, 0x1005n)), 'CFA=r7+16 r6=c-16 r16=c-8');
-  t.is(analyzePrologue('x86-64', table, 0x1000n, 0x1009n), null, 'the jump table may land at +5 or +9: sp differs');
+  t.is(show(analyzePrologue('x86-64', table, 0x1000n, 0x1009n)), 'CFA=r7+24 r6=c-16 r16=c-8');
+  t.is(analyzePrologue('x86-64', table, 0x1000n, 0x100en), null, 'after the call: its return or the jump table, sp differs');
+  // Without the call, +9 is entered by a plain fall-through, and that decides (one state per pc).
+  const table2 = bytes([0x55], [0xff, 0xe0], [0x5d], [0xc3], [0x48, 0x83, 0xec, 0x08], [0x90]);
+  t.is(show(analyzePrologue('x86-64', table2, 0x1000n, 0x1009n)), 'CFA=r7+24 r6=c-16 r16=c-8');
   // A branch into the middle of an instruction: nothing is trusted.
   const overlap = bytes([0xeb, 0x01], [0x48, 0x89, 0xe5], [0x90]);
   t.is(analyzePrologue('x86-64', overlap, 0x1000n, 0x1000n), null);
