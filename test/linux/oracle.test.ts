@@ -3,7 +3,9 @@
 // ORACLE_* variables its header gives). Frame by frame: the pc, the function and the
 // line must be gdb's. Where gdb stops inside libc before main ("endsEarly": a function
 // with no call frame information it cannot unwind), crashlab must agree on every frame
-// gdb has and may go further.
+// gdb has and may go further; a frame gdb prints with pc 0 (it lost the trail in musl's
+// libc, which has no CFI) and everything after it are gdb's guesses and not compared.
+// The musl programs' oracle is test/oracle/gdb-linux-musl-frames.json.
 
 import test from 'ava';
 import { readFileSync } from 'node:fs';
@@ -18,11 +20,14 @@ interface Report {
   backtrace: { complete: boolean } | null;
 }
 
-const oracle = JSON.parse(readFileSync(path.join(ROOT, 'test/oracle/gdb-linux-frames.json'), 'utf8')) as Record<string, OracleCase>;
+const load = (f: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/oracle', f), 'utf8')) as Record<string, OracleCase>;
+const glibc = load('gdb-linux-frames.json');
+const oracle = { ...glibc, ...load('gdb-linux-musl-frames.json') };
 const hex = (s: string) => '0x' + BigInt(s).toString(16);
 
 test('the Linux oracle covers crash, abort, assert and raise on rv64, aarch64 and x86-64', (t) => {
-  t.deepEqual(Object.keys(oracle).sort(), ['aarch64', 'x86-64', 'rv64'].flatMap((a) => ['crash', 'abort', 'assert', 'raise'].map((g) => `${a}/${g}`)).sort());
+  t.deepEqual(Object.keys(glibc).sort(), ['aarch64', 'x86-64', 'rv64'].flatMap((a) => ['crash', 'abort', 'assert', 'raise'].map((g) => `${a}/${g}`)).sort());
+  t.true(['x86-64/crash-musl', 'x86-64/abort-musl', 'x86-64/assert-musl'].every((k) => k in oracle));
 });
 
 for (const [key, want] of Object.entries(oracle)) {
@@ -36,7 +41,9 @@ for (const [key, want] of Object.entries(oracle)) {
       t.is(got.frames.length, want.frames.length);
       t.true(got.backtrace!.complete);
     }
-    want.frames.forEach((w, i) => {
+    const lost = want.frames.findIndex((f) => BigInt(f.pc) === 0n);
+    const trusted = lost < 0 ? want.frames : want.frames.slice(0, lost);
+    trusted.forEach((w, i) => {
       const g = got.frames[i]!;
       t.is(hex(g.pc), hex(w.pc), `#${i} pc`);
       t.is(g.function ?? '??', w.function, `#${i} function`);

@@ -7,7 +7,8 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crashlab, parseFrames } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { crashlab, parseFrames, ROOT } from '../helpers/cli.js';
 
 const ARCHES = ['rv64', 'aarch64', 'x86-64'] as const;
 type A = (typeof ARCHES)[number];
@@ -306,5 +307,25 @@ for (const a of ARCHES) {
     t.is(j.outcome.kind, 'timeout');
     t.true(j.outcome.hang);
     t.deepEqual(fns(j).slice(-2), ['take', 'main'], fns(j).join(' <- '));
+  });
+}
+
+for (const a of ARCHES) {
+  test(`${a}: a dynamically linked program is refused with one line that says to link with -static`, (t) => {
+    const r = crashlab(['emu', elf(a, 'hello-dynamic')]);
+    t.is(r.code, 2);
+    t.is(r.stdout, '');
+    t.regex(r.stderr, /^crashlab: .*hello-dynamic\.elf: dynamically linked ELF \(PT_INTERP "\/lib[^"]*ld-linux[^"]*"\): dynamic loading is not supported; link the program with -static\n$/);
+  });
+
+  test(`${a}: the guest's stdout and stderr reach one pipe in the order written, before the report`, (t) => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/crashlab emu ${elf(a, 'hello')} 2>&1`], { cwd: ROOT, encoding: 'utf8' });
+    t.is(r.status, 0);
+    // glibc line-buffers nothing on a pipe: its stdout buffer is flushed at exit, after
+    // the unbuffered stderr line; crashlab's report comes last.
+    t.is(
+      r.stdout,
+      `to stderr\nhello, world\nargv[0] = ${elf(a, 'hello')}\nGREETING = (unset)\nback on stdout\ncrashlab: ${a} guest exited with status 0\n`,
+    );
   });
 }
