@@ -229,8 +229,11 @@ export class AddressSpace {
     return n;
   }
 
-  /** Unmap every mapped page in [start, end), splitting mappings as needed. */
-  private unmapRange(start: bigint, end: bigint): void {
+  /**
+   * Split the mappings at start and end; each piece inside [start, end) goes through
+   * `inside`, which keeps it (changed or not) or drops it (null).
+   */
+  private rework(start: bigint, end: bigint, inside: (piece: Mapping) => Mapping | null): void {
     const out: Mapping[] = [];
     for (const m of this.maps) {
       if (m.end <= start || m.start >= end) {
@@ -239,11 +242,21 @@ export class AddressSpace {
       }
       const s = m.start > start ? m.start : start;
       const e = m.end < end ? m.end : end;
-      this.backend.unmap(s, e - s);
       if (m.start < s) out.push({ ...m, end: s });
+      const kept = inside({ ...m, start: s, end: e });
+      if (kept) out.push(kept);
       if (e < m.end) out.push({ ...m, start: e });
     }
     this.maps = out;
+    this.coalesce();
+  }
+
+  /** Unmap every mapped page in [start, end), splitting mappings as needed. */
+  private unmapRange(start: bigint, end: bigint): void {
+    this.rework(start, end, (p) => {
+      this.backend.unmap(p.start, p.end - p.start);
+      return null;
+    });
   }
 
   munmap(addr: bigint, length: bigint): 0 | 'EINVAL' {
@@ -259,21 +272,10 @@ export class AddressSpace {
     if (length === 0n) return 0;
     const end = alignUp(addr + length);
     if (!this.accessible(addr, end - addr, 0)) return 'ENOMEM';
-    const out: Mapping[] = [];
-    for (const m of this.maps) {
-      if (m.end <= addr || m.start >= end) {
-        out.push(m);
-        continue;
-      }
-      const s = m.start > addr ? m.start : addr;
-      const e = m.end < end ? m.end : end;
-      this.backend.protect(s, e - s, prot);
-      if (m.start < s) out.push({ ...m, end: s });
-      out.push({ ...m, start: s, end: e, prot });
-      if (e < m.end) out.push({ ...m, start: e });
-    }
-    this.maps = out;
-    this.coalesce();
+    this.rework(addr, end, (p) => {
+      this.backend.protect(p.start, p.end - p.start, prot);
+      return { ...p, prot };
+    });
     return 0;
   }
 
