@@ -66,6 +66,8 @@ export interface Fault {
   pcExact: boolean;
   reason: string;
   memory?: MemoryFault;
+  /** A signal the program sent itself: pc is just after the system call that sent it. */
+  selfSent?: boolean;
 }
 
 export interface Crash {
@@ -139,7 +141,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
         pcExact = r.exact;
         if (r.note) req.warn?.(r.note);
       }
-      fault = { pc, pcExact, reason: ev.reason, memory: ev.memory };
+      fault = { pc, pcExact, reason: ev.reason, memory: ev.memory, ...(ev.selfSent ? { selfSent: true } : {}) };
       const signo = signalNumber(ev.signal);
       outcome = { kind: 'signal', signal: ev.signal, signo, exitCode: 128 + signo };
     } else {

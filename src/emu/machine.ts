@@ -31,6 +31,8 @@ export type StopEvent =
       pc: bigint;
       /** False while pc is only the start of the translated block (see exact-pc.ts). */
       pcExact: boolean;
+      /** A signal the program sent itself; pc is where Linux delivers it, after the system call. */
+      selfSent?: boolean;
       memory?: MemoryFault;
     }
   | { kind: 'timeout'; reason: string; pc: bigint }
@@ -168,8 +170,8 @@ export class Machine {
     this.engine.stop();
   }
 
-  private signalAt(meaning: { signal: Signal; reason: string }, pc: bigint, pcExact: boolean, memory?: MemoryFault): void {
-    this.stopWith({ kind: 'signal', signal: meaning.signal, reason: meaning.reason, pc, pcExact, memory });
+  private signalAt(meaning: { signal: Signal; reason: string }, pc: bigint, pcExact: boolean, memory?: MemoryFault, selfSent?: boolean): void {
+    this.stopWith({ kind: 'signal', signal: meaning.signal, reason: meaning.reason, pc, pcExact, memory, ...(selfSent ? { selfSent } : {}) });
   }
 
   private installHooks(): void {
@@ -177,7 +179,10 @@ export class Machine {
     const syscall = (pcOfInsn: bigint) => {
       const r = this.kernel.syscall();
       if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
-      else if (r.kind === 'signal') this.signalAt(r, r.pc === 'after' ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true);
+      else if (r.kind === 'signal') {
+        const after = r.pc === 'after';
+        this.signalAt(r, after ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true, undefined, after);
+      }
       else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn + BigInt(arch.syscallInsnSize) });
     };
     engine.onInterrupt((intno) => {

@@ -31,7 +31,12 @@ export function renderExplanation(e: Explanation, st: Style = PLAIN): string[] {
   const out: string[] = [st.head(explainHeadline(crash))];
   if (!crash.fault) return out;
 
-  out.push('', st.head('the faulting instruction') + (e.code ? ` (${e.code.where})` : ''));
+  const what = e.crash.fault?.selfSent
+    ? 'where the signal was delivered, just after the system call that sent it'
+    : e.crash.outcome.kind === 'timeout'
+      ? 'where the guest was stopped'
+      : 'the faulting instruction';
+  out.push('', st.head(what) + (e.code ? ` (${e.code.where})` : ''));
   if (e.code) {
     e.code.insns.forEach((i, k) => {
       const bytes = [...i.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');

@@ -240,10 +240,11 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
   let disasm: string;
   if (ex.code) {
     const code = ex.code;
+    const tag = crash.fault.selfSent ? 'signal delivered here' : crash.outcome.kind === 'timeout' ? 'stopped here' : 'faulting instruction';
     const lines = code.insns.map((i, k) => {
       const bytes = [...i.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
       const f = k === code.fault;
-      return `<tr class="insn${f ? ' fault' : ''}"${f ? ' data-fault="true"' : ''}><td class="mark">${f ? '▶' : ''}</td><td class="addr">${hx(i.addr)}</td><td class="bytes">${esc(bytes)}</td><td class="asm">${esc(i.text)}${f ? ' <span class="tag bad">faulting instruction</span>' : ''}</td></tr>`;
+      return `<tr class="insn${f ? ' fault' : ''}"${f ? ' data-fault="true"' : ''}><td class="mark">${f ? '▶' : ''}</td><td class="addr">${hx(i.addr)}</td><td class="bytes">${esc(bytes)}</td><td class="asm">${esc(i.text)}${f ? ` <span class="tag bad">${tag}</span>` : ''}</td></tr>`;
     });
     disasm = `<section class="card" id="disasm">
   <h2>Disassembly <span class="sub">${esc(code.where)}</span></h2>

@@ -329,3 +329,14 @@ for (const a of ARCHES) {
     );
   });
 }
+
+test('explain on a self-raised signal shows where it was delivered and which rule found each libc frame', (t) => {
+  const r = crashlab(['explain', elf('x86-64', 'abort')]);
+  t.is(r.code, 0, r.stderr); // explain reports; it is not the guest
+  const text = r.stdout + r.stderr;
+  t.regex(text, /^where the signal was delivered, just after the system call that sent it \(__pthread_kill_implementation\.constprop\.0\+0x10b\)$/m);
+  t.regex(text, /^=> 0x00000000004179cb /m);
+  t.regex(text, /found by: the call frame information of #0 \(CFA = rsp\+\d+, \.eh_frame\): it keeps no frame record/);
+  const m = crashlab(["explain", musl("abort")]);
+  t.regex(m.stdout + m.stderr, /found by: the decoded prologue of #\d \(CFA = rsp\+\d+, from its prologue\): it has neither a frame record nor call frame information/);
+});
