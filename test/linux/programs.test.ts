@@ -340,3 +340,20 @@ test('explain on a self-raised signal shows where it was delivered and which rul
   const m = crashlab(["explain", musl("abort")]);
   t.regex(m.stdout + m.stderr, /found by: the decoded prologue of #\d \(CFA = rsp\+\d+, from its prologue\): it has neither a frame record nor call frame information/);
 });
+
+for (const a of ARCHES) {
+  test(`${a}: directories under --fs list in name order (getdents64), links included, nothing outside`, (t) => {
+    const s = sandboxTree();
+    try {
+      const r = crashlab(['emu', '--fs', s.root, elf(a, 'listdir'), '--', '/']);
+      t.is(r.code, 0, r.stderr);
+      // abs-link and rel-link point outside the root: lstat sees the links themselves.
+      t.is(r.stdout, 'dir  . 0\ndir  .. 0\nlink abs-link 0\nfile data.txt 23\nlink good-link 12\nlink rel-link 0\ndir  sub 0\n'.replace('link abs-link 0', `link abs-link ${s.secret.length}`).replace('link rel-link 0', 'link rel-link 13'));
+      const none = crashlab(['emu', elf(a, 'listdir'), '--', '/']);
+      t.is(none.code, 1);
+      t.is(none.stdout, '/: opendir failed: No such file or directory\n');
+    } finally {
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  });
+}
