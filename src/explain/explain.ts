@@ -61,10 +61,11 @@ export function recordLayout(arch: Arch): string {
   return slots.map((s) => `${s.t} at [${offsetText(s.n)}]`).join(', ');
 }
 
-function foundBy(f: RawFrame, frames: RawFrame[]): string {
+function foundBy(f: RawFrame, frames: RawFrame[], crash: Crash): string {
   switch (f.rule) {
     case 'fault':
-      return 'where the guest stopped (the faulting pc)';
+      if (crash.fault?.selfSent) return 'where the guest stopped (the pc the signal was delivered at)';
+      return crash.outcome.kind === 'timeout' ? 'where the guest stopped (its pc when it was stopped)' : 'where the guest stopped (the faulting pc)';
     case 'frame-record':
       return `the return address in the record of #${frames.indexOf(f) - 1} (fp ${hex(f.recordAt!)})`;
     case 'link-register':
@@ -104,7 +105,7 @@ export async function explain(crash: Crash, mem: GuestMemory): Promise<Explanati
       : null;
     const callerFp = record?.find((s) => s.what === 'caller fp')?.value ?? null;
     const size = callerFp !== null && f.fp !== null && callerFp > f.fp ? callerFp - f.fp : null;
-    return { index: i, names, pc: f.pc, fp: hasRecord ? f.fp : null, foundBy: foundBy(f, raw), record, size };
+    return { index: i, names, pc: f.pc, fp: hasRecord ? f.fp : null, foundBy: foundBy(f, raw, crash), record, size };
   });
   const stack = stackWords(crash, frames, ptr, readPtr);
   return { crash, arch, frames, stack, code: await codeAround(crash, arch, mem) };

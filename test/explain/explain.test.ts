@@ -63,3 +63,19 @@ test('explain: bad input gives one line and exit 2', (t) => {
     t.regex(r.stderr, /^crashlab: /);
   }
 });
+
+// A static glibc abort(): frames found by a record, by call frame information and by
+// prologue analysis, explained (goldens/explain/linux-abort/<arch>.txt, quoted by docs/demos/05).
+for (const arch of ['rv64', 'aarch64', 'x86-64']) {
+  test(`${arch} linux abort: explain matches goldens/explain/linux-abort/${arch}.txt`, (t) => {
+    const r = crashlab(['explain', `guests/linux/build/${arch}/abort.elf`]);
+    t.is(r.code, 0, r.stderr);
+    const file = path.join(ROOT, 'goldens/explain/linux-abort', `${arch}.txt`);
+    if (UPDATE) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, r.stdout);
+    }
+    t.true(existsSync(file), `${file} is missing (CRASHLAB_UPDATE_GOLDENS=1 npm test writes it)`);
+    t.is(r.stdout, readFileSync(file, 'utf8'));
+  });
+}
