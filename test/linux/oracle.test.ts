@@ -27,7 +27,7 @@ const hex = (s: string) => '0x' + BigInt(s).toString(16);
 
 test('the Linux oracle covers crash, abort, assert and raise on rv64, aarch64 and x86-64', (t) => {
   t.deepEqual(Object.keys(glibc).sort(), ['aarch64', 'x86-64', 'rv64'].flatMap((a) => ['crash', 'abort', 'assert', 'raise'].map((g) => `${a}/${g}`)).sort());
-  t.true(['x86-64/crash-musl', 'x86-64/abort-musl', 'x86-64/assert-musl'].every((k) => k in oracle));
+  t.true(['x86-64', 'aarch64'].flatMap((a) => ['crash-musl', 'abort-musl', 'assert-musl'].map((g) => `${a}/${g}`)).every((k) => k in oracle));
 });
 
 for (const [key, want] of Object.entries(oracle)) {

@@ -13,11 +13,11 @@ import { crashlab, parseFrames, ROOT } from '../helpers/cli.js';
 const ARCHES = ['rv64', 'aarch64', 'x86-64'] as const;
 type A = (typeof ARCHES)[number];
 const elf = (a: A, p: string) => `guests/linux/build/${a}/${p}.elf`;
-const musl = (p: string) => `guests/linux/build/x86-64/${p}-musl.elf`;
-/** Every variant of a program: the three glibc builds and, where built, musl. */
+const musl = (p: string, a: A = 'x86-64') => `guests/linux/build/${a}/${p}-musl.elf`;
+/** Every variant of a program: the three glibc builds and the two musl builds (Debian 12 has no riscv64 musl). */
 const BUILDS: { label: string; path: (p: string) => string; arch: A; libc: 'glibc' | 'musl' }[] = [
   ...ARCHES.map((a) => ({ label: `${a} glibc`, path: (p: string) => elf(a, p), arch: a, libc: 'glibc' as const })),
-  { label: 'x86-64 musl', path: musl, arch: 'x86-64', libc: 'musl' },
+  ...(['x86-64', 'aarch64'] as const).map((a) => ({ label: `${a} musl`, path: (p: string) => musl(p, a), arch: a, libc: 'musl' as const })),
 ];
 
 interface Json {
