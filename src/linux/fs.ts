@@ -143,9 +143,9 @@ export class Sandbox {
   }
 
   /** A symbolic link's target text. */
-  linkTarget(node: FsNode): string | FsError {
+  linkTarget(node: FsNode): { target: string } | FsError {
     try {
-      return readlinkSync(node.hostPath);
+      return { target: readlinkSync(node.hostPath) };
     } catch (e) {
       return hostError(e);
     }
