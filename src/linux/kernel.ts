@@ -68,10 +68,17 @@ export interface UnsupportedCall {
   count: number;
 }
 
+/** An open file description: what dup'ed descriptors share, offset included (open(2)). */
 type OpenFile =
-  | { kind: 'std'; fd: 0 | 1 | 2; cloexec: boolean }
-  | { kind: 'file'; node: FsNode; data: Uint8Array; offset: number; cloexec: boolean }
-  | { kind: 'dir'; node: FsNode; offset: number; cloexec: boolean };
+  | { kind: 'std'; fd: 0 | 1 | 2 }
+  | { kind: 'file'; node: FsNode; data: Uint8Array; offset: number }
+  | { kind: 'dir'; node: FsNode; offset: number };
+
+/** A descriptor: the description it refers to and its own close-on-exec flag. */
+interface Fd {
+  file: OpenFile;
+  cloexec: boolean;
+}
 
 type Ret = bigint | Errno | SyscallOutcome;
 type Handler = (k: LinuxKernel, a: readonly bigint[]) => Ret;
@@ -93,7 +100,7 @@ const PATH_MAX = 4096;
 const MAX_IO = 1 << 24;
 
 export class LinuxKernel {
-  private readonly fds = new Map<number, OpenFile>();
+  private readonly fds = new Map<number, Fd>();
   private readonly sandbox: Sandbox;
   private clockNs = 0n;
   private readonly rng = new Uint32Array([0x9e3779b9, 0x243f6a88, 0xb7e15162, 0x13198a2e]);
@@ -110,7 +117,7 @@ export class LinuxKernel {
     readonly opts: KernelOptions,
   ) {
     this.sandbox = new Sandbox(opts.fsRoot, opts.inputs);
-    for (const fd of [0, 1, 2] as const) this.fds.set(fd, { kind: 'std', fd, cloexec: false });
+    for (const fd of [0, 1, 2] as const) this.fds.set(fd, { file: { kind: 'std', fd }, cloexec: false });
     this.names = new Map(Object.entries(host.arch.syscall.numbers).map(([k, v]) => [v, k]));
     this.ptr = host.arch.ptrSize;
     if (!opts.inputs.replaying) opts.inputs.tty = { 0: isatty(0), 1: isatty(1), 2: isatty(2) };
@@ -201,13 +208,18 @@ export class LinuxKernel {
   }
 
   file(fd: number): OpenFile | undefined {
+    return this.fds.get(fd)?.file;
+  }
+
+  descriptor(fd: number): Fd | undefined {
     return this.fds.get(fd);
   }
 
-  newFd(f: OpenFile, from = 0): number | Errno {
-    for (let fd = from; fd < 1024; fd++) {
+  /** The lowest free descriptor at or above `from` for the description. */
+  newFd(file: OpenFile, cloexec: boolean, from = 0): number | Errno {
+    for (let fd = Math.max(0, from); fd < 1024; fd++) {
       if (!this.fds.has(fd)) {
-        this.fds.set(fd, f);
+        this.fds.set(fd, { file, cloexec });
         return fd;
       }
     }
@@ -218,8 +230,8 @@ export class LinuxKernel {
     return this.fds.delete(fd);
   }
 
-  setFd(fd: number, f: OpenFile): void {
-    this.fds.set(fd, f);
+  setFd(fd: number, file: OpenFile, cloexec: boolean): void {
+    this.fds.set(fd, { file, cloexec });
   }
 
   /** Resolve a path relative to dirfd the way the *at() calls do. */
@@ -227,7 +239,7 @@ export class LinuxKernel {
     if (path === '') return 'ENOENT';
     let base = '/';
     if (!path.startsWith('/') && dirfd !== AT_FDCWD) {
-      const d = this.fds.get(dirfd);
+      const d = this.file(dirfd);
       if (!d) return 'EBADF';
       if (d.kind !== 'dir') return 'ENOTDIR';
       base = d.node.guestPath;
@@ -392,13 +404,13 @@ function openAt(k: LinuxKernel, dirfd: number, pathAddr: bigint, flags: number):
     return node === 'ENOENT' && flags & O_CREAT && k.sandboxed().enabled ? 'EROFS' : node;
   }
   if (node.kind === 'symlink') return 'ELOOP';
-  if (node.kind === 'dir') return writing ? 'EISDIR' : fdRet(k.newFd({ kind: 'dir', node, offset: 0, cloexec }));
+  if (node.kind === 'dir') return writing ? 'EISDIR' : fdRet(k.newFd({ kind: 'dir', node, offset: 0 }, cloexec));
   if (flags & lf.directory) return 'ENOTDIR';
   if (writing) return 'EROFS';
   if (node.kind !== 'file') return 'EACCES';
   const data = k.sandboxed().contents(node);
   if (typeof data === 'string') return data;
-  return fdRet(k.newFd({ kind: 'file', node, data, offset: 0, cloexec }));
+  return fdRet(k.newFd({ kind: 'file', node, data, offset: 0 }, cloexec));
 }
 
 function statAt(k: LinuxKernel, dirfd: number, pathAddr: bigint, flags: number): StatInfo | Errno | FsError {
@@ -695,16 +707,18 @@ const HANDLERS: Record<string, Handler> = {
     return 'ENOTTY';
   },
   fcntl: (k, a) => {
-    const fd = k.int(a[0]!);
-    const f = k.file(fd);
-    if (!f) return 'EBADF';
+    const d = k.descriptor(k.int(a[0]!));
+    if (!d) return 'EBADF';
+    const f = d.file;
     const cmd = k.int(a[1]!);
     switch (cmd) {
       case 0: // F_DUPFD
-      case 1030: // F_DUPFD_CLOEXEC
-        return fdRet(k.newFd({ ...f, cloexec: cmd === 1030 }, k.int(a[2]!)));
-      case 1: return f.cloexec ? 1n : 0n; // F_GETFD
-      case 2: f.cloexec = (a[2]! & 1n) !== 0n; return 0n; // F_SETFD
+      case 1030: { // F_DUPFD_CLOEXEC
+        const from = k.int(a[2]!);
+        return from < 0 || from >= 1024 ? 'EINVAL' : fdRet(k.newFd(f, cmd === 1030, from));
+      }
+      case 1: return d.cloexec ? 1n : 0n; // F_GETFD
+      case 2: d.cloexec = (a[2]! & 1n) !== 0n; return 0n; // F_SETFD
       case 3: return f.kind === 'std' && f.fd !== 0 ? 1n : 0n; // F_GETFL: O_WRONLY for stdout/stderr
       case 4: return 0n; // F_SETFL
       default: return 'EINVAL';
@@ -712,7 +726,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   dup: (k, a) => {
     const f = k.file(k.int(a[0]!));
-    return f ? fdRet(k.newFd({ ...f, cloexec: false })) : 'EBADF';
+    return f ? fdRet(k.newFd(f, false)) : 'EBADF';
   },
   dup3: (k, a) => dup2(k, k.int(a[0]!), k.int(a[1]!), (k.int(a[2]!) & O_CLOEXEC) !== 0, true),
   dup2: (k, a) => dup2(k, k.int(a[0]!), k.int(a[1]!), false, false),
@@ -723,7 +737,7 @@ function dup2(k: LinuxKernel, from: number, to: number, cloexec: boolean, isDup3
   if (!f) return 'EBADF';
   if (to < 0 || to >= 1024) return 'EBADF';
   if (from === to) return isDup3 ? 'EINVAL' : BigInt(to);
-  k.setFd(to, { ...f, cloexec });
+  k.setFd(to, f, cloexec);
   return BigInt(to);
 }
 

@@ -4,6 +4,9 @@
 // maps past the memory limit, and never reads a host file (no --fs).
 
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ARCHES } from '../../src/arch/index.js';
 import { RunInputs } from '../../src/linux/fs.js';
 import { implementedSyscalls, LinuxKernel } from '../../src/linux/kernel.js';
@@ -12,7 +15,7 @@ import { rng } from '../helpers/rng.js';
 
 const LIMIT = 64n << 20n;
 
-function fakeMachine(arch: (typeof ARCHES)[number]) {
+function fakeMachine(arch: (typeof ARCHES)[number], fsRoot: string | null = null) {
   const pages = new Map<bigint, Uint8Array>();
   const backend: MemoryBackend = {
     map(start, size) {
@@ -54,7 +57,7 @@ function fakeMachine(arch: (typeof ARCHES)[number]) {
   const out: Uint8Array[] = [];
   const kernel = new LinuxKernel(
     { arch, reg: (id) => regs.get(id) ?? 0n, setReg: (id, v) => void regs.set(id, v), mem, output: (_fd, d) => void out.push(d) },
-    { fsRoot: null, strict: false, exePath: '/prog', inputs: Object.assign(new RunInputs(), { replaying: true }) },
+    { fsRoot, strict: false, exePath: '/prog', inputs: Object.assign(new RunInputs(), { replaying: true }) },
   );
   return { kernel, regs, mem, out };
 }
@@ -129,3 +132,34 @@ for (const arch of ARCHES) {
     t.is(call('brk', brk0 + 0x3000n), brk0 + 0x3000n);
   });
 }
+
+test('dup shares the file offset (one open file description); close-on-exec is per descriptor', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crashlab-dup-'));
+  try {
+    writeFileSync(path.join(dir, 'f'), 'abcdef');
+    const arch = ARCHES.find((a) => a.name === 'rv64')!;
+    const m = fakeMachine(arch, dir);
+    const call = (name: string, ...args: bigint[]) => {
+      m.regs.set(arch.syscall.numberReg, BigInt(arch.syscall.numbers[name]!));
+      args.forEach((v, i) => m.regs.set(arch.syscall.argRegs[i]!, BigInt.asUintN(64, v)));
+      m.kernel.syscall();
+      return BigInt.asIntN(64, m.regs.get(arch.syscall.retReg)!);
+    };
+    m.mem.writeUser(0x10_0000n, new TextEncoder().encode('/f\0'));
+    const fd = call('openat', -100n, 0x10_0000n, 0o2000000n); // O_CLOEXEC
+    t.is(fd, 3n);
+    const fd2 = call('dup', fd);
+    t.is(fd2, 4n);
+    t.is(call('read', fd, 0x10_0100n, 2n), 2n);
+    t.is(call('read', fd2, 0x10_0200n, 2n), 2n);
+    t.is(new TextDecoder().decode(m.mem.readUser(0x10_0200n, 2)!), 'cd', 'the dup continues where the original stopped');
+    t.is(call('fcntl', fd, 1n), 1n, 'the original has FD_CLOEXEC');
+    t.is(call('fcntl', fd2, 1n), 0n, 'the dup does not');
+    t.is(call('fcntl', fd, 0n, -1n), -22n, 'F_DUPFD below 0 is EINVAL');
+    t.is(call('close', fd), 0n);
+    t.is(call('read', fd2, 0x10_0300n, 8n), 2n, 'closing one descriptor leaves the other open');
+    t.is(call('close', fd), -9n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
