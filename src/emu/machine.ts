@@ -121,13 +121,11 @@ export class Machine {
       read: (a, n) => engine.memRead(a, n),
       write: (a, b) => engine.memWrite(a, b),
     };
-    let brkStart = 0n;
-    for (const s of image.elf.segments) if (s.type === 1 && s.vaddr + s.memsz > brkStart) brkStart = s.vaddr + s.memsz;
     this.memory = new AddressSpace(backend, {
       limit: spec.memLimit,
       userTop: this.arch.linux.userTop,
       mmapTop: image.stack.guardBottom,
-      brkStart,
+      brkStart: image.end,
     });
     this.kernel = new LinuxKernel(
       { arch: this.arch, reg: (id) => engine.regRead(id), setReg: (id, v) => engine.regWrite(id, v), mem: this.memory, output: spec.output },

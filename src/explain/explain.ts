@@ -61,11 +61,26 @@ export function recordLayout(arch: Arch): string {
   return slots.map((s) => `${s.t} at [${offsetText(s.n)}]`).join(', ');
 }
 
+/**
+ * What frame #0's pc is: the faulting (or trapping) instruction, the instruction after the
+ * system call that sent a signal the program raised itself, or where a timed-out or hung
+ * guest was stopped. The teaching views word frame #0 by this.
+ */
+export function stopPlace(crash: Crash): 'fault' | 'delivered' | 'stopped' {
+  if (crash.fault?.selfSent) return 'delivered';
+  return crash.outcome.kind === 'timeout' ? 'stopped' : 'fault';
+}
+
+const FRAME0_FOUND_BY = {
+  fault: 'where the guest stopped (the faulting pc)',
+  delivered: 'where the guest stopped (the pc the signal was delivered at)',
+  stopped: 'where the guest stopped (its pc when it was stopped)',
+} as const;
+
 function foundBy(f: RawFrame, frames: RawFrame[], crash: Crash): string {
   switch (f.rule) {
     case 'fault':
-      if (crash.fault?.selfSent) return 'where the guest stopped (the pc the signal was delivered at)';
-      return crash.outcome.kind === 'timeout' ? 'where the guest stopped (its pc when it was stopped)' : 'where the guest stopped (the faulting pc)';
+      return FRAME0_FOUND_BY[stopPlace(crash)];
     case 'frame-record':
       return `the return address in the record of #${frames.indexOf(f) - 1} (fp ${hex(f.recordAt!)})`;
     case 'link-register':

@@ -3,7 +3,7 @@
 
 import type { Crash } from '../pipeline.js';
 import { headline, stopLine } from '../report/text.js';
-import { recordLayout, type Explanation } from './explain.js';
+import { recordLayout, stopPlace, type Explanation } from './explain.js';
 
 export interface Style {
   head(s: string): string;
@@ -31,11 +31,11 @@ export function renderExplanation(e: Explanation, st: Style = PLAIN): string[] {
   const out: string[] = [st.head(explainHeadline(crash))];
   if (!crash.fault) return out;
 
-  const what = e.crash.fault?.selfSent
-    ? 'where the signal was delivered, just after the system call that sent it'
-    : e.crash.outcome.kind === 'timeout'
-      ? 'where the guest was stopped'
-      : 'the faulting instruction';
+  const what = {
+    fault: 'the faulting instruction',
+    delivered: 'where the signal was delivered, just after the system call that sent it',
+    stopped: 'where the guest was stopped',
+  }[stopPlace(e.crash)];
   out.push('', st.head(what) + (e.code ? ` (${e.code.where})` : ''));
   if (e.code) {
     e.code.insns.forEach((i, k) => {

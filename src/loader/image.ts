@@ -39,6 +39,8 @@ export interface GuestImage {
   stack: { top: bigint; bottom: bigint; guardBottom: bigint };
   /** Executable address ranges [start, end), from the PT_LOAD segments' own extents. */
   code: { start: bigint; end: bigint }[];
+  /** One past the highest byte of any PT_LOAD segment (memsz): where the program break starts. */
+  end: bigint;
 }
 
 const alignDown = (v: bigint, a: bigint) => v & ~(a - 1n);
@@ -118,7 +120,8 @@ export function planImage(elf: ElfFile, arch: Arch): GuestImage {
     data: data.filter((d) => d.addr >= m.start && d.addr < m.start + m.size),
   }));
   out.push({ start: bottom, size: STACK_SIZE, perms: { r: true, w: true, x: false }, name: 'stack', data: [] });
-  return { arch, elf, entry: elf.entry, regions: out, stack: { top, bottom, guardBottom }, code };
+  const end = loads.reduce((e, s) => (s.vaddr + s.memsz > e ? s.vaddr + s.memsz : e), 0n);
+  return { arch, elf, entry: elf.entry, regions: out, stack: { top, bottom, guardBottom }, code, end };
 }
 
 function mergePages(pages: Map<bigint, Perms>): { start: bigint; size: bigint; perms: Perms }[] {

@@ -3,6 +3,7 @@
 // pointers, NULL, then the auxiliary vector of (type, value) pairs ending with AT_NULL.
 // Strings and AT_RANDOM's bytes sit above, at the top of the stack.
 
+import { PT_LOAD } from './elf.js';
 import type { GuestImage } from './image.js';
 
 export const AT_NULL = 0;
@@ -121,8 +122,8 @@ export function buildProcessStack(
 function phdrAddress(image: GuestImage): bigint {
   const { phoff } = image.elf;
   for (const s of image.elf.segments) {
-    if (s.type === 1 && phoff >= s.offset && phoff < s.offset + s.filesz) return s.vaddr + (phoff - s.offset);
+    if (s.type === PT_LOAD && phoff >= s.offset && phoff < s.offset + s.filesz) return s.vaddr + (phoff - s.offset);
   }
-  const first = image.elf.segments.find((s) => s.type === 1);
+  const first = image.elf.segments.find((s) => s.type === PT_LOAD);
   return first ? first.vaddr - first.offset + phoff : 0n;
 }

@@ -6,7 +6,7 @@
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Explanation } from '../explain/explain.js';
-import { recordLayout } from '../explain/explain.js';
+import { recordLayout, stopPlace } from '../explain/explain.js';
 import { InputError } from '../loader/errors.js';
 import type { Crash, Frame } from '../pipeline.js';
 import { headline, stopLine } from './text.js';
@@ -240,7 +240,7 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
   let disasm: string;
   if (ex.code) {
     const code = ex.code;
-    const tag = crash.fault.selfSent ? 'signal delivered here' : crash.outcome.kind === 'timeout' ? 'stopped here' : 'faulting instruction';
+    const tag = { fault: 'faulting instruction', delivered: 'signal delivered here', stopped: 'stopped here' }[stopPlace(crash)];
     const lines = code.insns.map((i, k) => {
       const bytes = [...i.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
       const f = k === code.fault;

@@ -59,7 +59,14 @@ function fakeMachine(arch: (typeof ARCHES)[number], fsRoot: string | null = null
     { arch, reg: (id) => regs.get(id) ?? 0n, setReg: (id, v) => void regs.set(id, v), mem, output: (_fd, d) => void out.push(d) },
     { fsRoot, strict: false, exePath: '/prog', inputs: Object.assign(new RunInputs(), { replaying: true }) },
   );
-  return { kernel, regs, mem, out };
+  /** Make one system call by name and return its result as a signed value. */
+  const call = (name: string, ...args: bigint[]): bigint => {
+    regs.set(arch.syscall.numberReg, BigInt(arch.syscall.numbers[name]!));
+    args.forEach((v, i) => regs.set(arch.syscall.argRegs[i]!, BigInt.asUintN(arch.ptrSize * 8, v)));
+    kernel.syscall();
+    return BigInt.asIntN(arch.ptrSize * 8, regs.get(arch.syscall.retReg)!);
+  };
+  return { kernel, regs, mem, out, call };
 }
 
 for (const arch of ARCHES) {
@@ -115,13 +122,7 @@ for (const arch of ARCHES) {
   });
 
   test(`${arch.name}: mmap past --mem-limit is ENOMEM; brk far beyond reason leaves the break`, (t) => {
-    const m = fakeMachine(arch);
-    const call = (name: string, ...args: bigint[]) => {
-      m.regs.set(arch.syscall.numberReg, BigInt(arch.syscall.numbers[name]!));
-      args.forEach((v, i) => m.regs.set(arch.syscall.argRegs[i]!, BigInt.asUintN(arch.ptrSize * 8, v)));
-      m.kernel.syscall();
-      return BigInt.asIntN(arch.ptrSize * 8, m.regs.get(arch.syscall.retReg)!);
-    };
+    const { call } = fakeMachine(arch);
     const mmap = arch.syscall.numbers.mmap !== undefined ? 'mmap' : 'mmap2';
     t.is(call(mmap, 0n, LIMIT, 3n, 0x22n, -1n, 0n), -12n);
     const ok = call(mmap, 0n, 1n << 20n, 3n, 0x22n, -1n, 0n);
@@ -139,12 +140,7 @@ test('dup shares the file offset (one open file description); close-on-exec is p
     writeFileSync(path.join(dir, 'f'), 'abcdef');
     const arch = ARCHES.find((a) => a.name === 'rv64')!;
     const m = fakeMachine(arch, dir);
-    const call = (name: string, ...args: bigint[]) => {
-      m.regs.set(arch.syscall.numberReg, BigInt(arch.syscall.numbers[name]!));
-      args.forEach((v, i) => m.regs.set(arch.syscall.argRegs[i]!, BigInt.asUintN(64, v)));
-      m.kernel.syscall();
-      return BigInt.asIntN(64, m.regs.get(arch.syscall.retReg)!);
-    };
+    const { call } = m;
     m.mem.writeUser(0x10_0000n, new TextEncoder().encode('/f\0'));
     const fd = call('openat', -100n, 0x10_0000n, 0o2000000n); // O_CLOEXEC
     t.is(fd, 3n);
