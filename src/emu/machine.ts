@@ -104,6 +104,9 @@ export class Machine {
   private lastMemFault: MemoryFault | null = null;
   /** Instruction-count mode: Unicorn updates pc before every instruction, so faults are exact. */
   private counting = false;
+  /** The limits of the run in progress, and when its time is up (performance.now() ms). */
+  private limits: RunLimits = { timeoutMs: Infinity, maxInsns: 0 };
+  private deadlineAt = Infinity;
 
   private readonly kernel: LinuxKernel;
   readonly memory: AddressSpace;
@@ -128,7 +131,7 @@ export class Machine {
       brkStart: image.end,
     });
     this.kernel = new LinuxKernel(
-      { arch: this.arch, reg: (id) => engine.regRead(id), setReg: (id, v) => engine.regWrite(id, v), mem: this.memory, output: spec.output },
+      { arch: this.arch, reg: (id) => engine.regRead(id), setReg: (id, v) => engine.regWrite(id, v), mem: this.memory, output: spec.output, deadline: () => this.deadlineAt },
       { fsRoot: spec.fsRoot, strict: spec.strict, exePath: spec.exePath, inputs: spec.inputs, warn: spec.warn },
     );
   }
@@ -182,6 +185,7 @@ export class Machine {
         this.signalAt(r, after ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true, undefined, after);
       }
       else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn + BigInt(arch.syscallInsnSize) });
+      else if (r.kind === 'timeout') this.stopWith({ kind: 'timeout', reason: timeLimitReason(this.limits), pc: pcOfInsn + BigInt(arch.syscallInsnSize) });
     };
     engine.onInterrupt((intno) => {
       const pc = engine.regRead(arch.regs.pc);
@@ -220,6 +224,8 @@ export class Machine {
   run(limits: RunLimits): StopEvent {
     const until = (1n << BigInt(this.arch.ptrSize * 8)) - 1n; // never a valid pc on any guest
     const began = performance.now();
+    this.limits = limits;
+    this.deadlineAt = began + limits.timeoutMs;
     this.counting = limits.maxInsns > 0;
     const err = this.engine.start(this.image.entry, until, Math.round(limits.timeoutMs * 1000), limits.maxInsns);
     const elapsedMs = performance.now() - began;
@@ -239,7 +245,7 @@ export class Machine {
       return { kind: 'signal', signal: 'SIGSEGV', reason: describeFault(this.image, memory), pc, pcExact: true, memory };
     }
     const byCount = limits.maxInsns > 0 && elapsedMs < limits.timeoutMs * 0.95;
-    const reason = byCount ? `instruction limit of ${limits.maxInsns} reached` : `time limit of ${formatSeconds(limits.timeoutMs)} reached`;
+    const reason = byCount ? `instruction limit of ${limits.maxInsns} reached` : timeLimitReason(limits);
     return { kind: 'timeout', reason, pc };
   }
 
@@ -271,8 +277,8 @@ export class Machine {
   }
 }
 
-function formatSeconds(ms: number): string {
-  return `${+(ms / 1000).toFixed(3)} s`;
+function timeLimitReason(limits: RunLimits): string {
+  return `time limit of ${+(limits.timeoutMs / 1000).toFixed(3)} s reached`;
 }
 
 const plural = (n: number) => (n === 1 ? 'byte' : 'bytes');

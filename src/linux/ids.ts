@@ -1,0 +1,7 @@
+// The guest's fixed identities and the virtual clock's epoch: the same on every run and host.
+
+export const GUEST_PID = 1000;
+export const GUEST_UID = 1000;
+export const GUEST_GID = 1000;
+/** The virtual clock starts at 2024-01-01T00:00:00Z. */
+export const CLOCK_EPOCH_SEC = 1_704_067_200n;
