@@ -12,9 +12,8 @@ import type { UnsupportedCall } from './linux/kernel.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
-import { CallFrameInfo } from './unwind/cfi.js';
-import { analyzeFunction, type FunctionAnalysis } from './unwind/prologue.js';
-import { walk, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
+import { unwindObject } from './unwind/object.js';
+import { walk, type Evidence, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
   path: string;
@@ -53,6 +52,8 @@ export interface Frame extends Location {
   walkIndex: number;
   pc: bigint;
   rule: FrameRule;
+  /** Which evidence found the frame: the stop, CFI, prologue analysis or a heuristic. */
+  evidence: Evidence;
   where?: string;
 }
 
@@ -79,7 +80,7 @@ export interface Crash {
   fault: Fault | null;
   frames: Frame[];
   stop: WalkStop | null;
-  /** The walk reached main (or, in a program without main, the end of the chain). */
+  /** The walk reached main or a frame its CFI marks outermost. */
   complete: boolean;
   /** Whether the ELF has DWARF debug info (file:line and inlined frames come from it). */
   debugInfo: boolean;
@@ -94,10 +95,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const elf = await readElf(req.path);
   const arch = selectArch(elf, req.arch);
   const image = planImage(elf, arch);
-  const symbolizer = Symbolizer.fromElf(elf);
+  const symbolizer = Symbolizer.fromElf(elf, 'gdb');
   const symbols = symbolizer.symbols;
-  const cfi = CallFrameInfo.fromElf(elf);
-  const prologues = new Map<bigint, FunctionAnalysis | null>();
   const spec: ProcessSpec = {
     argv: req.argv,
     env: req.env,
@@ -112,6 +111,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     warn: req.warn,
   };
   const machine = Machine.create(image, spec);
+  const object = unwindObject(elf, symbols, arch.name, (a, n) => machine.read(a, n));
+  const cfi = object.cfi;
   try {
     const began = performance.now();
     const ev = machine.run(req.limits);
@@ -158,21 +159,10 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       link: regs.link,
       read: (a, n) => machine.read(a, n),
       isCode: (a) => machine.isCode(a),
-      functionAt: (a) => symbols.functionAt(a),
+      functionAt: (a) => object.functionAt(a),
       isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
-      cfi,
-      prologueRowAt: (pc) => {
-        const f = symbols.functionAt(pc);
-        // A .cold fragment starts inside its parent's frame: its start is no prologue.
-        if (!f || f.name.endsWith('.cold') || f.end - f.start > 1n << 20n) return null;
-        let a = prologues.get(f.start);
-        if (a === undefined) {
-          const code = machine.read(f.start, Number(f.end - f.start));
-          a = code ? analyzeFunction(arch.name, code, f.start) : null;
-          prologues.set(f.start, a);
-        }
-        return a?.rowAt(pc) ?? null;
-      },
+      cfi: object,
+      prologueRowAt: (pc) => object.prologueRowAt(pc),
       registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id)])),
     });
     // Each raw frame becomes its inlined calls (innermost first) and then the real
@@ -180,7 +170,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     const frames: Frame[] = [];
     for (const f of result.frames) {
       for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
-        frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, where: f.where });
+        frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, evidence: f.evidence, where: f.where });
       }
     }
     const dw = symbolizer.warningSummary(req.displayPath ?? req.path);
@@ -190,8 +180,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       req.warn?.(`${req.displayPath ?? req.path}: call frame information: ${cfi.warnings[0]}${more}`);
     }
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
-    const stop = result.stop.reason;
-    const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));
+    const complete = result.stop.complete;
     const crash: Crash = { ...base, outcome, fault, frames, stop: result.stop, complete, registers, walk: { sp: regs.sp, frames: result.frames } };
     req.inspect?.(crash, { read: (a, n) => machine.read(a, n), isCode: (a) => machine.isCode(a) });
     return crash;

@@ -27,8 +27,14 @@ export class Symbolizer {
     readonly dwarfError: string | null,
   ) {}
 
-  static fromElf(elf: ElfFile): Symbolizer {
-    const symbols = SymbolTable.fromElf(elf);
+  /**
+   * names: 'llvm' names functions as llvm-symbolizer does (symbolize, addr2line); 'gdb' as
+   * gdb's backtrace does (emu). Both prefer the DWARF subprogram's name, which covers a
+   * function's cold part too (validate, not validate.cold); they differ only in which of
+   * several ELF symbols at one address names code without DWARF (see SymbolTable.fromElf).
+   */
+  static fromElf(elf: ElfFile, names: 'llvm' | 'gdb' = 'llvm'): Symbolizer {
+    const symbols = SymbolTable.fromElf(elf, names);
     let dwarf: DwarfInfo | null = null;
     let err: string | null = null;
     try {
@@ -72,9 +78,12 @@ export class Symbolizer {
     if (src.length === 0) return [{ function: hit?.name ?? null, offset, file: null, line: 0, column: 0, inlined: false }];
     return src.map((s, i) => {
       const outer = i === src.length - 1;
+      // The DWARF subprogram names the real function (a cold part's symbol is
+      // name.cold); the offset is from the symbol, so it is given only when they agree.
+      const name = outer ? s.function ?? hit?.name ?? null : s.function;
       return {
-        function: outer ? hit?.name ?? s.function : s.function,
-        offset: outer ? offset : null,
+        function: name,
+        offset: outer && (s.function === null || s.function === hit?.name) ? offset : null,
         file: s.file,
         line: s.line,
         column: s.column,
