@@ -25,13 +25,15 @@ export class Symbolizer {
     private readonly dwarf: DwarfInfo | null,
     /** Why DWARF could not be used at all, if it could not. */
     readonly dwarfError: string | null,
+    private readonly names: 'llvm' | 'gdb' = 'llvm',
   ) {}
 
   /**
    * names: 'llvm' names functions as llvm-symbolizer does (symbolize, addr2line); 'gdb' as
    * gdb's backtrace does (emu). Both prefer the DWARF subprogram's name, which covers a
-   * function's cold part too (validate, not validate.cold); they differ only in which of
-   * several ELF symbols at one address names code without DWARF (see SymbolTable.fromElf).
+   * function's cold part too (validate, not validate.cold); they differ in which of
+   * several ELF symbols at one address names code without DWARF (see SymbolTable.fromElf)
+   * and in which line-table row gives the line (LineTable.find: DWARF's rule or gdb's).
    */
   static fromElf(elf: ElfFile, names: 'llvm' | 'gdb' = 'llvm'): Symbolizer {
     const symbols = SymbolTable.fromElf(elf, names);
@@ -42,7 +44,7 @@ export class Symbolizer {
     } catch (e) {
       err = (e as Error).message;
     }
-    return new Symbolizer(symbols, dwarf, err);
+    return new Symbolizer(symbols, dwarf, err, names);
   }
 
   get hasDebugInfo(): boolean {
@@ -71,7 +73,7 @@ export class Symbolizer {
     const offset = hit ? pc - hit.start : null;
     let src: ReturnType<DwarfInfo['lookup']> = [];
     try {
-      src = this.dwarf?.lookup(at) ?? [];
+      src = this.dwarf?.lookup(at, this.names === 'gdb' ? 'gdb' : 'dwarf') ?? [];
     } catch {
       src = []; // the reader records its own warning
     }
