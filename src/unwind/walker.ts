@@ -173,6 +173,13 @@ export function walk(input: WalkInput): WalkResult {
 
   /** Unwind by a CFI or prologue row. Null when the row needs a register the walk does not know (weaker evidence may then try). */
   const byRow = (s: State, row: CfiRow, evidence: 'cfi' | 'prologue'): Outcome => {
+    const sp0 = s.regs.get(dw.sp);
+    const base = row.cfa.kind === 'reg' ? s.regs.get(row.cfa.reg) : undefined;
+    if (row.cfa.kind === 'reg' && row.cfa.reg === dw.fp && base !== undefined && sp0 !== undefined && base + row.cfa.offset < sp0) {
+      // The frame's CFA is fp-based and fp points below its own frame: the record fp was
+      // restored from is corrupt (a smashed stack), not a frame to read.
+      return { stop: stop('fp-not-increasing', `caller's frame pointer ${hex(base)} is not above ${hex(sp0)} (stack grows down)`) };
+    }
     const r = unwindStep(row, { get: (n) => s.regs.get(n) }, readPtr, ptr);
     const src = evidence === 'prologue' ? 'from its prologue' : row.section;
     if ('error' in r) {
@@ -227,7 +234,7 @@ export function walk(input: WalkInput): WalkResult {
       if (c && (c.rule === 'link-register' || sp !== undefined)) {
         const regs = new Map(s.regs);
         if (c.rule === 'stack-slot') regs.set(dw.sp, sp! + BigInt(ptr));
-        return { step: { ra: c.returnAddress, regs, rule: c.rule, evidence: 'heuristic', where: `${c.where}: its function sets up no frame record by pc` } };
+        return { step: { ra: c.returnAddress, regs, rule: c.rule, evidence: 'heuristic', where: c.where } };
       }
     }
     // The frame record, when the function's start bytes set one up by pc.

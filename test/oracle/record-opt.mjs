@@ -126,6 +126,7 @@ async function crashCase({ arch, cfg, elf }, scenario) {
   if (!sig) throw new Error(`${key}: no signal in\n${text}`);
   const pc = /^=== pc\n\$\d+ = (0x[0-9a-f]+)$/m.exec(text);
   const bt = /^=== bt\n([\s\S]*?)^=== done/m.exec(text);
+  if (!pc || !bt) throw new Error(`${key}: no pc or backtrace in\n${text}`);
   const { frames, stopped } = parseBt(bt[1], key);
   const entry = { signal: sig[1], pc: '0x' + BigInt(pc[1]).toString(16), frames };
   if (stopped) entry.stopped = stopped;
@@ -178,11 +179,24 @@ function save() {
   fs.writeFileSync(outFile, (mode === 'crash' ? JSON.stringify(sorted, null, 1) : JSON.stringify(sorted)) + '\n');
 }
 let next = 0;
+let failed = 0;
 let done = 0;
 const width = Number(process.env.JOBS ?? 3);
 await Promise.all(Array.from({ length: width }, async () => {
   while (next < jobs.length) {
-    const [k, v] = await jobs[next++]();
+    let k, v;
+    // One retry: a gdb session can lose its race with qemu's gdbstub on a loaded machine.
+    try {
+      [k, v] = await jobs[next++]();
+    } catch (e) {
+      try {
+        [k, v] = await jobs[next - 1]();
+      } catch (e2) {
+        console.error(`record-opt: ${e2.message}`);
+        failed++;
+        continue;
+      }
+    }
     result[k] = v;
     if (++done % 50 === 0) {
       console.error(`record-opt: ${done}/${jobs.length}`);
@@ -191,4 +205,5 @@ await Promise.all(Array.from({ length: width }, async () => {
   }
 }));
 save();
-console.error(`record-opt: wrote ${Object.keys(result).length} entries to ${path.relative(ROOT, outFile)}`);
+if (failed) process.exitCode = 1;
+console.error(`record-opt: ${failed} failed; wrote ${Object.keys(result).length} entries to ${path.relative(ROOT, outFile)}`);
