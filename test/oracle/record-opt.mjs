@@ -10,7 +10,7 @@
 // so every stack address agrees), and gdb-multiarch attaches with the ELF, as
 // make-oracle.sh does for the other guests:
 //
-// crash: `continue` to the signal, then `bt` with the pc of every frame
+// crash: `continue` to the signal, then `bt 64` (gdb loops for ever on some musl traces) with the pc of every frame
 //   (`set print frame-info location-and-address`). Recorded per case: the signal, $pc,
 //   every frame's pc, function, file and line (inlined frames are frames, as gdb prints
 //   them), and gdb's "Backtrace stopped: ..." line if it printed one.
@@ -75,7 +75,7 @@ async function gdbSession(arch, elf, args, commands) {
     '-ex', `target remote 127.0.0.1:${port}`,
     '-x', script, '-ex', 'echo === end\\n', '-ex', 'kill', elf];
   const out = await new Promise((resolve) => {
-    const g = spawn('timeout', ['300', 'gdb-multiarch', ...gdbArgs], { cwd: ROOT });
+    const g = spawn('timeout', ['60', 'gdb-multiarch', ...gdbArgs], { cwd: ROOT });
     let text = '';
     g.stdout.on('data', (d) => (text += d));
     g.stderr.on('data', (d) => (text += d));
@@ -121,7 +121,7 @@ function configs() {
 
 async function crashCase({ arch, cfg, elf }, scenario) {
   const key = `${arch}/${cfg}/${scenario}`;
-  const text = await gdbSession(arch, elf, [scenario], ['continue', 'echo === pc\\n', 'p/x $pc', 'echo === bt\\n', 'bt', 'echo === done\\n']);
+  const text = await gdbSession(arch, elf, [scenario], ['continue', 'echo === pc\\n', 'p/x $pc', 'echo === bt\\n', 'bt 64', 'echo === done\\n']);
   const sig = /^Program received signal (SIG[A-Z0-9]+),/m.exec(text);
   if (!sig) throw new Error(`${key}: no signal in\n${text}`);
   const pc = /^=== pc\n\$\d+ = (0x[0-9a-f]+)$/m.exec(text);
