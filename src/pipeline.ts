@@ -12,9 +12,10 @@ import type { UnsupportedCall } from './linux/kernel.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
-import { CallFrameInfo } from './unwind/cfi.js';
-import { analyzeFunction, type FunctionAnalysis } from './unwind/prologue.js';
-import { walk, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
+import type { SymbolTable } from './symbolize/symbols.js';
+import { InputError } from './loader/errors.js';
+import { unwindObject } from './unwind/object.js';
+import { walk, type Evidence, type FrameRule, type RawFrame, type WalkStop } from './unwind/walker.js';
 
 export interface EmuRequest {
   path: string;
@@ -33,6 +34,15 @@ export interface EmuRequest {
   memLimit?: bigint;
   /** Warnings about the run itself (not the guest), for the log. */
   warn?: (msg: string) => void;
+  /**
+   * Stop at a pc instead of running to the end: `at` is SYMBOL, SYMBOL+OFF or an address;
+   * after the first time the guest is about to execute it, `stepi` more instructions run
+   * one at a time (into calls, as gdb's stepi), and the report is of the stop there
+   * (outcome "breakpoint"). A guest that ends first is reported as it ended.
+   */
+  breakAt?: { at: string; stepi?: number };
+  /** With breakAt: called with the trace at the breakpoint and after every step (for the every-instruction check). */
+  onStep?: (step: number, frames: Frame[], stop: WalkStop) => void;
   /**
    * Called with the finished report while the guest's memory is still there (teaching
    * views read frame records and code through it); not called after a normal exit.
@@ -53,13 +63,17 @@ export interface Frame extends Location {
   walkIndex: number;
   pc: bigint;
   rule: FrameRule;
+  /** Which evidence found the frame: the stop, CFI, prologue analysis or a heuristic. */
+  evidence: Evidence;
   where?: string;
 }
 
 export type Outcome =
   | { kind: 'exit'; exitCode: number }
   | { kind: 'signal'; signal: Signal; signo: number; exitCode: number }
-  | { kind: 'timeout'; exitCode: 124; hang?: boolean };
+  | { kind: 'timeout'; exitCode: 124; hang?: boolean }
+  /** Stopped where --break asked (after --stepi steps); the guest did not end. */
+  | { kind: 'breakpoint'; exitCode: 0 };
 
 export interface Fault {
   pc: bigint;
@@ -79,7 +93,7 @@ export interface Crash {
   fault: Fault | null;
   frames: Frame[];
   stop: WalkStop | null;
-  /** The walk reached main (or, in a program without main, the end of the chain). */
+  /** The walk reached main or a frame its CFI marks outermost. */
   complete: boolean;
   /** Whether the ELF has DWARF debug info (file:line and inlined frames come from it). */
   debugInfo: boolean;
@@ -90,14 +104,29 @@ export interface Crash {
   unsupportedSyscalls: UnsupportedCall[];
 }
 
+/**
+ * A code location as --break takes it: an address (0x hex or decimal), SYMBOL or
+ * SYMBOL+OFF (OFF in hex with 0x, else decimal). An unknown symbol is an input error.
+ */
+export function resolveLocation(text: string, symbols: SymbolTable): bigint {
+  const num = (t: string) => (/^0x[0-9a-f]+$/i.test(t) ? BigInt(t) : /^[0-9]+$/.test(t) ? BigInt(t) : null);
+  const direct = num(text);
+  if (direct !== null) return direct;
+  const m = /^([^+\s]+)(?:\+(\S+))?$/.exec(text);
+  const off = m?.[2] === undefined ? 0n : num(m[2]);
+  if (!m || off === null) throw new InputError(`--break ${text}: expected SYMBOL, SYMBOL+OFF or an address`);
+  const f = symbols.byName(m[1]!);
+  if (!f) throw new InputError(`--break ${text}: no function named ${m[1]} in the ELF's symbol table`);
+  if (f.start + off >= f.end) throw new InputError(`--break ${text}: offset is past the end of ${m[1]} (${f.end - f.start} bytes)`);
+  return f.start + off;
+}
+
 export async function runEmu(req: EmuRequest): Promise<Crash> {
   const elf = await readElf(req.path);
   const arch = selectArch(elf, req.arch);
   const image = planImage(elf, arch);
-  const symbolizer = Symbolizer.fromElf(elf);
+  const symbolizer = Symbolizer.fromElf(elf, 'gdb');
   const symbols = symbolizer.symbols;
-  const cfi = CallFrameInfo.fromElf(elf);
-  const prologues = new Map<bigint, FunctionAnalysis | null>();
   const spec: ProcessSpec = {
     argv: req.argv,
     env: req.env,
@@ -112,9 +141,59 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     warn: req.warn,
   };
   const machine = Machine.create(image, spec);
+  const object = unwindObject(elf, symbols, arch.name, (a, n) => machine.read(a, n));
+  const cfi = object.cfi;
+  const main = symbols.byName('main');
+  /** The trace of the stopped guest with frame #0 at pc: the walk, then each frame's inlined calls. */
+  const trace = (pc: bigint) => {
+    const regs = machine.registers();
+    const result = walk({
+      arch,
+      pc,
+      sp: regs.sp,
+      fp: regs.fp,
+      link: regs.link,
+      read: (a, n) => machine.read(a, n),
+      isCode: (a) => machine.isCode(a),
+      functionAt: (a) => object.functionAt(a),
+      isOutermost: main ? (p) => p >= main.start && p < main.end : undefined,
+      cfi: object,
+      prologueRowAt: (p) => object.prologueRowAt(p),
+      registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? pc : machine.readRegister(r.id)])),
+    });
+    // Each raw frame becomes its inlined calls (innermost first) and then the real
+    // function, all at the same pc; frames are numbered after that expansion, as gdb does.
+    const frames: Frame[] = [];
+    for (const f of result.frames) {
+      for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
+        frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, evidence: f.evidence, where: f.where });
+      }
+    }
+    return { sp: regs.sp, result, frames };
+  };
   try {
     const began = performance.now();
-    const ev = machine.run(req.limits);
+    let breakDesc = '';
+    if (req.breakAt) {
+      const at = resolveLocation(req.breakAt.at, symbols);
+      machine.breakAt(at);
+      breakDesc = req.breakAt.at;
+    }
+    let ev = machine.run(req.limits);
+    if (ev.kind === 'breakpoint' && req.breakAt) {
+      const steps = req.breakAt.stepi ?? 0;
+      const report = (k: number, pc: bigint) => {
+        if (!req.onStep) return;
+        const t = trace(pc);
+        req.onStep(k, t.frames, t.result.stop);
+      };
+      report(0, ev.pc);
+      for (let k = 1; k <= steps && ev.kind === 'breakpoint'; k++) {
+        ev = machine.step();
+        if (ev.kind === 'breakpoint') report(k, ev.pc);
+      }
+      if (steps) breakDesc += ` after ${steps} step${steps === 1 ? '' : 's'}`;
+    }
     const ranMs = performance.now() - began;
     const base = {
       arch: arch.name,
@@ -144,45 +223,14 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       fault = { pc, pcExact, reason: ev.reason, memory: ev.memory, ...(ev.selfSent ? { selfSent: true } : {}) };
       const signo = signalNumber(ev.signal);
       outcome = { kind: 'signal', signal: ev.signal, signo, exitCode: 128 + signo };
+    } else if (ev.kind === 'breakpoint') {
+      fault = { pc: ev.pc, pcExact: true, reason: breakDesc };
+      outcome = { kind: 'breakpoint', exitCode: 0 };
     } else {
       fault = { pc: ev.pc, pcExact: true, reason: ev.reason };
       outcome = ev.kind === 'hang' ? { kind: 'timeout', exitCode: 124, hang: true } : { kind: 'timeout', exitCode: 124 };
     }
-    const regs = machine.registers();
-    const main = symbols.byName('main');
-    const result = walk({
-      arch,
-      pc: fault.pc,
-      sp: regs.sp,
-      fp: regs.fp,
-      link: regs.link,
-      read: (a, n) => machine.read(a, n),
-      isCode: (a) => machine.isCode(a),
-      functionAt: (a) => symbols.functionAt(a),
-      isOutermost: main ? (pc) => pc >= main.start && pc < main.end : undefined,
-      cfi,
-      prologueRowAt: (pc) => {
-        const f = symbols.functionAt(pc);
-        // A .cold fragment starts inside its parent's frame: its start is no prologue.
-        if (!f || f.name.endsWith('.cold') || f.end - f.start > 1n << 20n) return null;
-        let a = prologues.get(f.start);
-        if (a === undefined) {
-          const code = machine.read(f.start, Number(f.end - f.start));
-          a = code ? analyzeFunction(arch.name, code, f.start) : null;
-          prologues.set(f.start, a);
-        }
-        return a?.rowAt(pc) ?? null;
-      },
-      registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id)])),
-    });
-    // Each raw frame becomes its inlined calls (innermost first) and then the real
-    // function, all at the same pc; frames are numbered after that expansion, as gdb does.
-    const frames: Frame[] = [];
-    for (const f of result.frames) {
-      for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
-        frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, where: f.where });
-      }
-    }
+    const { sp, result, frames } = trace(fault.pc);
     const dw = symbolizer.warningSummary(req.displayPath ?? req.path);
     if (dw) req.warn?.(dw);
     if (cfi.warnings.length) {
@@ -190,9 +238,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       req.warn?.(`${req.displayPath ?? req.path}: call frame information: ${cfi.warnings[0]}${more}`);
     }
     const registers = arch.regs.show.map((r) => ({ name: r.name, value: r.id === arch.regs.pc ? fault.pc : machine.readRegister(r.id) }));
-    const stop = result.stop.reason;
-    const complete = stop === 'reached-main' || (!main && (stop === 'null-fp' || stop === 'end-of-chain'));
-    const crash: Crash = { ...base, outcome, fault, frames, stop: result.stop, complete, registers, walk: { sp: regs.sp, frames: result.frames } };
+    const complete = result.stop.complete;
+    const crash: Crash = { ...base, outcome, fault, frames, stop: result.stop, complete, registers, walk: { sp, frames: result.frames } };
     req.inspect?.(crash, { read: (a, n) => machine.read(a, n), isCode: (a) => machine.isCode(a) });
     return crash;
   } finally {

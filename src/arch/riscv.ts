@@ -71,7 +71,7 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
         { name: 'a0', id: r.X10 }, { name: 'a1', id: r.X11 }, { name: 'a2', id: r.X12 }, { name: 'a3', id: r.X13 },
       ],
     },
-    record: { callerFp: -2 * ptr, returnAddress: -ptr },
+    record: { callerFp: -2 * ptr, returnAddress: -ptr, cfaFromFp: 0 },
     // RISC-V ELF psABI, "DWARF Register Numbers": x0-x31 are 0-31.
     dwarf: {
       sp: 2,

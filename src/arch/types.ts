@@ -25,6 +25,12 @@ export interface RegisterIds {
 export interface FrameRecordLayout {
   callerFp: number;
   returnAddress: number;
+  /**
+   * The caller's sp (the CFA) relative to fp in a frame that keeps the psABI record, when the
+   * psABI fixes it (x86-64: fp + 16; RISC-V: fp itself). Absent on AArch64, where the record
+   * may sit anywhere in the frame: a walk that follows a record there no longer knows sp.
+   */
+  cfaFromFp?: number;
 }
 
 /** How an engine event (CPU exception number, invalid instruction) maps to what Linux would do. */

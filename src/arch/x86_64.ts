@@ -56,7 +56,7 @@ export const x86_64: Arch = {
       { name: 'rdx', id: X86_REG.RDX }, { name: 'rcx', id: X86_REG.RCX },
     ],
   },
-  record: { callerFp: 0, returnAddress: 8 },
+  record: { callerFp: 0, returnAddress: 8, cfaFromFp: 16 },
   // psABI §3.6.2, "DWARF Register Number Mapping": 0-7 are rax, rdx, rcx, rbx, rsi, rdi,
   // rbp, rsp; 8-15 are r8-r15; 16 is the return address (rip).
   dwarf: {

@@ -24,6 +24,8 @@ export interface EmuArgs {
   fs?: string;
   strict: boolean;
   'mem-limit': string;
+  break?: string;
+  stepi: number;
 }
 
 export function emuBuilder(y: Argv): Argv<EmuArgs> {
@@ -38,11 +40,14 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .option('fs', { type: 'string', requiresArg: true, describe: 'directory the guest sees as / (read-only); without it the guest sees no files' })
     .option('strict', { type: 'boolean', default: false, describe: 'stop the guest (SIGSYS) at a system call crashlab does not implement, instead of returning ENOSYS' })
     .option('mem-limit', { type: 'string', default: '1G', describe: 'most guest memory mapped at once (bytes, or with K/M/G)' })
+    .option('break', { type: 'string', requiresArg: true, describe: 'stop the first time the guest is about to execute SYMBOL, SYMBOL+OFF or ADDR and report the stack there (outcome breakpoint, exit 0)' })
+    .option('stepi', { type: 'number', default: 0, describe: 'with --break: then execute this many instructions one at a time (into calls, as gdb stepi) and report there' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write the crash as one self-contained HTML page to FILE' })
     .example('$0 emu guests/build/rv64/null-write.elf', 'run a guest and print where it crashed')
     .example('$0 emu --arch rv64 prog.elf -- arg1 arg2', 'check the arch and pass arguments')
     .example('$0 emu --json prog.elf', 'machine-readable report on stdout')
     .example('$0 emu --fs ./data prog.elf -- /input.txt', 'let the guest read files under ./data, as /')
+    .example('$0 emu --break bt_leaf+4 prog.elf', 'report the stack when the guest reaches bt_leaf+4')
     .example('$0 emu --html crash.html prog.elf', 'also draw the crash as an HTML page') as unknown as Argv<EmuArgs>;
 }
 
@@ -53,6 +58,9 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
   for (const e of a.env) if (!e.includes('=')) throw new UsageError(`--env expects K=V, got '${e}'`);
   const memLimit = parseSize(String(a['mem-limit']));
   if (memLimit === null || memLimit < 1n << 20n) throw new UsageError(`--mem-limit expects a size of at least 1M (bytes, or a number with K, M or G), got '${a['mem-limit']}'`);
+  if (!Number.isInteger(a.stepi) || a.stepi < 0) throw new UsageError(`--stepi must be a non-negative integer, got ${a.stepi}`);
+  if (a.stepi && a.break === undefined) throw new UsageError('--stepi needs --break');
+  if (a.break !== undefined && String(a.break).trim() === '') throw new UsageError('--break expects SYMBOL, SYMBOL+OFF or an address');
   const fsRoot = a.fs === undefined ? null : String(a.fs);
   if (fsRoot !== null) {
     let st;
@@ -85,6 +93,7 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
     strict: a.strict,
     memLimit,
     warn: (m) => warnings.push(m),
+    ...(a.break !== undefined ? { breakAt: { at: String(a.break), stepi: a.stepi } } : {}),
     ...(html !== undefined
       ? {
           inspect: (c: Crash, mem: GuestMemory) => {

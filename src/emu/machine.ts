@@ -37,7 +37,9 @@ export type StopEvent =
     }
   | { kind: 'timeout'; reason: string; pc: bigint }
   /** The guest would wait forever (e.g. a futex wait with one thread); reported like a timeout. */
-  | { kind: 'hang'; reason: string; pc: bigint };
+  | { kind: 'hang'; reason: string; pc: bigint }
+  /** The guest reached a breakpoint (breakAt) or finished a step; pc has not run yet. */
+  | { kind: 'breakpoint'; pc: bigint };
 
 export interface RunLimits {
   timeoutMs: number;
@@ -247,6 +249,42 @@ export class Machine {
     const byCount = limits.maxInsns > 0 && elapsedMs < limits.timeoutMs * 0.95;
     const reason = byCount ? `instruction limit of ${limits.maxInsns} reached` : timeLimitReason(limits);
     return { kind: 'timeout', reason, pc };
+  }
+
+  /**
+   * Stop the run the first time the guest is about to execute `addr` (a UC_HOOK_CODE on
+   * that one address; the hook goes away at the first hit, so step() can go on from there).
+   */
+  breakAt(addr: bigint): void {
+    const hook = this.engine.onCode(addr, addr, (pc) => {
+      if (this.event) return;
+      hook.remove();
+      this.stopWith({ kind: 'breakpoint', pc });
+    });
+  }
+
+  /**
+   * Execute exactly one instruction from the current pc (the engine's count mode: pc is
+   * exact before every instruction). Returns the event that ended it (exit, signal) or a
+   * breakpoint event at the next pc when the guest simply goes on.
+   */
+  step(): StopEvent {
+    this.event = null;
+    this.lastMemFault = null;
+    this.counting = true;
+    const pc = this.engine.regRead(this.arch.regs.pc);
+    const until = (1n << BigInt(this.arch.ptrSize * 8)) - 1n;
+    const err = this.engine.start(pc, until, 0, 1);
+    if (this.event) return this.event;
+    const next = this.engine.regRead(this.arch.regs.pc);
+    if (err !== 0) {
+      const fault = this.lastMemFault;
+      if (fault) return { kind: 'signal', signal: 'SIGSEGV', reason: describeFault(this.image, fault), pc, pcExact: true, memory: fault };
+      const m = this.arch.invalidInstruction(this.engine.tryMemRead(pc, 4) ?? this.engine.tryMemRead(pc, 2));
+      if (m.kind === 'signal') return { kind: 'signal', signal: m.signal, reason: m.reason, pc: pc - BigInt(m.pcAdjust), pcExact: true };
+      return { kind: 'signal', signal: 'SIGILL', reason: `emulation stopped: ${errorName(err)}`, pc, pcExact: true };
+    }
+    return { kind: 'breakpoint', pc: next };
   }
 
   registers(): Registers {

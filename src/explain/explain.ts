@@ -68,7 +68,7 @@ export function recordLayout(arch: Arch): string {
  */
 export function stopPlace(crash: Crash): 'fault' | 'delivered' | 'stopped' {
   if (crash.fault?.selfSent) return 'delivered';
-  return crash.outcome.kind === 'timeout' ? 'stopped' : 'fault';
+  return crash.outcome.kind === 'timeout' || crash.outcome.kind === 'breakpoint' ? 'stopped' : 'fault';
 }
 
 const FRAME0_FOUND_BY = {

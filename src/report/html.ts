@@ -141,8 +141,8 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
   const digits = crash.ptrSize * 2;
   const hx = (v: bigint | null) => (v === null ? '(unreadable)' : '0x' + v.toString(16).padStart(digits, '0'));
   const o = crash.outcome;
-  const badge = o.kind === 'exit' ? `exit ${o.exitCode}` : o.kind === 'signal' ? o.signal : 'timeout';
-  const tone = o.kind === 'exit' ? 'ok' : o.kind === 'timeout' ? 'warn' : 'bad';
+  const badge = o.kind === 'exit' ? `exit ${o.exitCode}` : o.kind === 'signal' ? o.signal : o.kind === 'breakpoint' ? 'breakpoint' : 'timeout';
+  const tone = o.kind === 'exit' || o.kind === 'breakpoint' ? 'ok' : o.kind === 'timeout' ? 'warn' : 'bad';
   const text = headline(crash).replace(/^crashlab: /, '');
   const detail = o.kind === 'exit' ? `guest exited with status ${o.exitCode}` : text.replace(/^\S+ guest (received \S+: |timed out: )/, '');
   const top = crash.frames[0];

@@ -30,6 +30,7 @@ export interface JsonReport {
     column: number | null;
     inlined: boolean;
     rule: string;
+    evidence: string;
   }[];
   debugInfo: boolean;
   backtrace: null | { complete: boolean; stop: string; detail: string };
@@ -72,6 +73,7 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
       column: f.column || null,
       inlined: f.inlined,
       rule: f.rule,
+      evidence: f.evidence,
     })),
     debugInfo: c.debugInfo,
     backtrace: c.stop && {

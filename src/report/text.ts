@@ -14,6 +14,8 @@ export function headline(c: Crash): string {
       return `crashlab: ${c.arch} guest received ${o.signal}: ${c.fault!.reason}`;
     case 'timeout':
       return o.hang ? `crashlab: ${c.arch} guest hung: ${c.fault!.reason}` : `crashlab: ${c.arch} guest timed out: ${c.fault!.reason}`;
+    case 'breakpoint':
+      return `crashlab: ${c.arch} guest stopped at breakpoint ${c.fault!.reason}`;
   }
 }
 

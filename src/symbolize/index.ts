@@ -25,10 +25,18 @@ export class Symbolizer {
     private readonly dwarf: DwarfInfo | null,
     /** Why DWARF could not be used at all, if it could not. */
     readonly dwarfError: string | null,
+    private readonly names: 'llvm' | 'gdb' = 'llvm',
   ) {}
 
-  static fromElf(elf: ElfFile): Symbolizer {
-    const symbols = SymbolTable.fromElf(elf);
+  /**
+   * names: 'llvm' names functions as llvm-symbolizer does (symbolize, addr2line); 'gdb' as
+   * gdb's backtrace does (emu). Both prefer the DWARF subprogram's name, which covers a
+   * function's cold part too (validate, not validate.cold); they differ in which of
+   * several ELF symbols at one address names code without DWARF (see SymbolTable.fromElf)
+   * and in which line-table row gives the line (LineTable.find: DWARF's rule or gdb's).
+   */
+  static fromElf(elf: ElfFile, names: 'llvm' | 'gdb' = 'llvm'): Symbolizer {
+    const symbols = SymbolTable.fromElf(elf, names);
     let dwarf: DwarfInfo | null = null;
     let err: string | null = null;
     try {
@@ -36,7 +44,7 @@ export class Symbolizer {
     } catch (e) {
       err = (e as Error).message;
     }
-    return new Symbolizer(symbols, dwarf, err);
+    return new Symbolizer(symbols, dwarf, err, names);
   }
 
   get hasDebugInfo(): boolean {
@@ -65,16 +73,19 @@ export class Symbolizer {
     const offset = hit ? pc - hit.start : null;
     let src: ReturnType<DwarfInfo['lookup']> = [];
     try {
-      src = this.dwarf?.lookup(at) ?? [];
+      src = this.dwarf?.lookup(at, this.names === 'gdb' ? 'gdb' : 'dwarf') ?? [];
     } catch {
       src = []; // the reader records its own warning
     }
     if (src.length === 0) return [{ function: hit?.name ?? null, offset, file: null, line: 0, column: 0, inlined: false }];
     return src.map((s, i) => {
       const outer = i === src.length - 1;
+      // The DWARF subprogram names the real function (a cold part's symbol is
+      // name.cold); the offset is from the symbol, so it is given only when they agree.
+      const name = outer ? s.function ?? hit?.name ?? null : s.function;
       return {
-        function: outer ? hit?.name ?? s.function : s.function,
-        offset: outer ? offset : null,
+        function: name,
+        offset: outer && (s.function === null || s.function === hit?.name) ? offset : null,
         file: s.file,
         line: s.line,
         column: s.column,

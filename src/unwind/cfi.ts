@@ -220,8 +220,8 @@ export class CallFrameInfo {
     return this.index().length;
   }
 
-  /** The row in effect at pc, or null when no (usable) FDE covers pc. */
-  rowAt(pc: bigint): CfiRow | null {
+  /** The FDE covering pc, or null. */
+  private fdeFor(pc: bigint): Fde | null {
     const table = this.index();
     // Greatest start <= pc.
     let lo = 0;
@@ -233,7 +233,19 @@ export class CallFrameInfo {
     }
     if (lo === 0) return null;
     const fde = table[lo - 1]!;
-    if (pc >= fde.end) return null;
+    return pc < fde.end ? fde : null;
+  }
+
+  /** The pc range of the FDE covering pc: a function's bounds in a program without symbols. */
+  rangeAt(pc: bigint): { start: bigint; end: bigint } | null {
+    const fde = this.fdeFor(pc);
+    return fde ? { start: fde.start, end: fde.end } : null;
+  }
+
+  /** The row in effect at pc, or null when no (usable) FDE covers pc. */
+  rowAt(pc: bigint): CfiRow | null {
+    const fde = this.fdeFor(pc);
+    if (!fde) return null;
     // Evaluated on every call (a few dozen instructions): like gdb, a bad instruction only
     // costs the pcs at or after it; the warning is given once.
     try {

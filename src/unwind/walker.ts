@@ -1,17 +1,31 @@
 // The walker: one loop for every arch, driven by the arch table's record layout, frame-0
 // rule and DWARF register numbers, reading guest memory only through `read`.
 //
-// Frame #0 is where the guest stopped. Every later frame is a return address, found in
-// the frame record fp points at (or, for frame #1 only, where frame #0 left it when it
-// has no record of its own). Where the program has call frame information (.eh_frame or
-// .debug_frame) for a frame, it decides: a frame whose CFI places the return address and
-// the caller's fp exactly where the record is gets the record rule (the two agree); a
-// frame that keeps no record (static glibc is not built with frame pointers everywhere,
-// and uses rbp or x29 as an ordinary register there) is unwound by its CFI from sp, as
-// gdb does. A function without CFI (glibc's rv64 abort, musl's libc) is unwound by the row
-// its decoded prologue implies (src/unwind/prologue.ts), as gdb's prologue analyzers do,
-// when every path to pc agrees. Otherwise the record is all there is. The walk stops at the first thing it
-// cannot trust and says why; it never guesses a return address by scanning the stack.
+// Frame #0 is where the guest stopped; every later frame is a return address. Each frame,
+// frame #0 included, is unwound by the best evidence there is for its pc, in a fixed order
+// (as gdb's frame sniffers are, frame-unwind.c):
+//
+//   1. its call frame information: the CFI row at pc (.eh_frame or .debug_frame);
+//   2. else the row its decoded prologue implies at pc (src/unwind/prologue.ts), when every
+//      path from the function's start to pc agrees;
+//   3. else heuristics: for frame #0, the start-bytes rule (before its function's
+//      frame-setup instruction the return address is still in the link register or at
+//      [sp]); then the frame record fp points at, when the function's start bytes set one
+//      up by pc.
+//
+// Weaker evidence never overrides stronger: a frame whose CFI or prologue says it keeps no
+// frame record is never unwound through fp, whatever fp holds. The caller's registers are
+// carried across every rule: what the rule recovers (sp = the CFA, the saved registers),
+// everything else as the callee left it (DWARF's default for callee-saved registers), so a
+// frame found by one rule can be unwound by another. Callers are looked up at their return
+// address minus one (the call, not what follows it: a noreturn call may be a function's
+// last instruction), frame #0 and a frame a signal interrupted at pc itself.
+//
+// The walk is complete when it reaches main or a frame its CFI marks outermost (the return
+// address column undefined, as _start's is). Anything else ends it incomplete with the
+// reason: a null, misaligned or non-increasing frame pointer, an unreadable slot, a return
+// address outside the program's code, a frame no evidence can unwind. It never guesses a
+// return address by scanning the stack.
 
 import type { Arch } from '../arch/index.js';
 import type { Frame0Context } from '../arch/types.js';
@@ -21,10 +35,16 @@ export const MAX_FRAMES = 256;
 
 export type FrameRule = 'fault' | 'frame-record' | 'link-register' | 'stack-slot' | 'cfi' | 'prologue';
 
+/** Which evidence found a frame (see the file comment): the stop itself, CFI, prologue analysis, or a heuristic. */
+export type Evidence = 'stop' | 'cfi' | 'prologue' | 'heuristic';
+
 export interface RawFrame {
   index: number;
   pc: bigint;
+  /** Where the return address was read: the stop (frame #0), a frame record, the link register, a stack slot, or elsewhere by CFI or prologue rows. */
   rule: FrameRule;
+  /** The evidence that unwound the callee to find this frame. */
+  evidence: Evidence;
   /** Frame pointer of this frame, when the chain established one. */
   fp: bigint | null;
   /** For a record-found frame: the address of the record it was read from (the callee's fp). */
@@ -43,10 +63,13 @@ export type StopReason =
   | 'return-address-outside-code'
   | 'sp-not-increasing'
   | 'no-unwind-info'
+  | 'outermost'
   | 'truncated';
 
 export interface WalkStop {
   reason: StopReason;
+  /** True when the walk ended where a trace ends: at main, or at a frame its CFI marks outermost. */
+  complete: boolean;
   /** One line for people: what was seen, with the values involved. */
   detail: string;
 }
@@ -64,19 +87,19 @@ export interface WalkInput {
   link?: bigint;
   read(addr: bigint, n: number): Uint8Array | null;
   isCode(addr: bigint): boolean;
+  /** The function containing addr (symbols, else an FDE's range), for the start-bytes rule. */
   functionAt(addr: bigint): { start: bigint; end: bigint } | null;
   /** True for a pc in the function the trace ends at (main); its frame is the last. */
   isOutermost?(pc: bigint): boolean;
   maxFrames?: number;
-  /** Call frame information for the program (src/unwind/cfi.ts), when it has any. */
+  /** Call frame information (src/unwind/cfi.ts), looked up by pc, when the program has any. */
   cfi?: { rowAt(pc: bigint): CfiRow | null };
   /**
-   * For a pc in a function without call frame information: the row its prologue implies
-   * there (src/unwind/prologue.ts), decoded from the code; null when it cannot be decoded
-   * with certainty.
+   * The row a function's decoded prologue implies at pc (src/unwind/prologue.ts); null when
+   * it cannot be decoded with certainty. Asked only where there is no CFI row.
    */
   prologueRowAt?(pc: bigint): CfiRow | null;
-  /** Frame #0's registers by DWARF number (needed for CFI). */
+  /** Frame #0's registers by DWARF number; without them only pc, sp, fp and the link register are known. */
   registers0?: ReadonlyMap<number, bigint>;
 }
 
@@ -95,10 +118,25 @@ export function readPointer(read: WalkInput['read'], addr: bigint, size: 4 | 8):
 interface State {
   index: number;
   pc: bigint;
-  fp: bigint;
-  /** Registers by DWARF number; null once the walk has gone through a frame without CFI. */
-  regs: Map<number, bigint> | null;
+  /** Registers by DWARF number; a register absent from the map is not known. */
+  regs: Map<number, bigint>;
+  /** Look up evidence at pc itself (frame #0, a frame a signal interrupted), not at pc - 1. */
+  exact: boolean;
 }
+
+/** How one frame was unwound: the caller's state and how the report names the step. */
+interface Step {
+  ra: bigint;
+  regs: Map<number, bigint>;
+  rule: FrameRule;
+  evidence: Evidence;
+  where?: string;
+  recordAt?: bigint;
+  /** The caller is a frame a signal interrupted (its CFI row is a signal frame's). */
+  exact?: boolean;
+}
+
+type Outcome = { step: Step } | { stop: WalkStop } | null;
 
 export function walk(input: WalkInput): WalkResult {
   const { arch } = input;
@@ -106,28 +144,23 @@ export function walk(input: WalkInput): WalkResult {
   const max = input.maxFrames ?? MAX_FRAMES;
   const outermost = input.isOutermost ?? (() => false);
   const readPtr = (a: bigint) => readPointer(input.read, a, ptr);
-  const frames: RawFrame[] = [{ index: 0, pc: input.pc, rule: 'fault', fp: input.fp }];
-  const done = (reason: StopReason, detail: string): WalkResult => ({ frames, stop: { reason, detail } });
   const dw = arch.dwarf;
   const regName = (n: number) => dw.regs.find((r) => r.dwarf === n)?.name ?? `r${n}`;
+  const linkDwarf = dw.regs.find((r) => r.id === arch.regs.link)?.dwarf;
+  const frames: RawFrame[] = [{ index: 0, pc: input.pc, rule: 'fault', evidence: 'stop', fp: input.fp }];
+  const stop = (reason: StopReason, detail: string, complete = false): WalkStop => ({ reason, detail, complete });
+  const done = (s: WalkStop): WalkResult => ({ frames, stop: s });
 
-  if (outermost(input.pc)) return done('reached-main', 'reached main');
+  if (outermost(input.pc)) return done(stop('reached-main', 'reached main', true));
 
-  let regs0: Map<number, bigint> | null = input.registers0 ? new Map(input.registers0) : null;
-  if (regs0) {
-    regs0.set(dw.sp, input.sp);
-    regs0.set(dw.fp, input.fp);
-  }
-  let cur: State = { index: 0, pc: input.pc, fp: input.fp, regs: regs0 };
+  const regs0 = new Map(input.registers0 ?? []);
+  regs0.set(dw.sp, input.sp);
+  regs0.set(dw.fp, input.fp);
+  if (input.link !== undefined && linkDwarf !== undefined) regs0.set(linkDwarf, input.link);
+  let cur: State = { index: 0, pc: input.pc, regs: regs0, exact: true };
 
-  /** The CFI row for a frame: at pc for frame #0, at the call (return address - 1) for callers. */
-  const rowFor = (s: State): CfiRow | null => {
-    if (!input.cfi || !s.regs) return null;
-    const at = s.index === 0 ? s.pc : s.pc - 1n;
-    return input.cfi.rowAt(at) ?? input.prologueRowAt?.(at) ?? null;
-  };
-  const step = (row: CfiRow, s: State) =>
-    unwindStep(row, { get: (r) => s.regs?.get(r) }, readPtr, ptr);
+  const cfaText = (row: CfiRow) =>
+    row.cfa.kind === 'reg' ? `CFA = ${regName(row.cfa.reg)}${row.cfa.offset >= 0n ? '+' : '-'}${row.cfa.offset < 0n ? -row.cfa.offset : row.cfa.offset}` : 'CFA = expression';
   /** Whether the row says the frame keeps the psABI frame record at fp (CFA = fp + k, return address and caller fp saved in the record's slots). */
   const rowMatchesRecord = (row: CfiRow): boolean => {
     if (row.cfa.kind !== 'reg' || row.cfa.reg !== dw.fp) return false;
@@ -136,101 +169,129 @@ export function walk(input: WalkInput): WalkResult {
     const fp = row.regs.get(dw.fp);
     return ra?.kind === 'offset' && fp?.kind === 'offset' && k + ra.offset === BigInt(arch.record.returnAddress) && k + fp.offset === BigInt(arch.record.callerFp);
   };
-  const cfaText = (row: CfiRow) =>
-    row.cfa.kind === 'reg' ? `CFA = ${regName(row.cfa.reg)}${row.cfa.offset >= 0n ? '+' : '-'}${row.cfa.offset < 0n ? -row.cfa.offset : row.cfa.offset}` : 'CFA = expression';
-  /** The caller's registers after a CFI step: what the row recovered, sp = CFA, callee's others carried over. */
-  const callerRegs = (s: State, r: { cfa: bigint; regs: Map<number, bigint> }): Map<number, bigint> => {
-    const out = new Map(s.regs ?? []);
-    for (const [k, v] of r.regs) out.set(k, v);
-    out.set(dw.sp, r.cfa);
-    return out;
+  const name = (s: State) => `frame #${s.index} (${hex(s.pc)})`;
+
+  /** Unwind by a CFI or prologue row. Null when the row needs a register the walk does not know (weaker evidence may then try). */
+  const byRow = (s: State, row: CfiRow, evidence: 'cfi' | 'prologue'): Outcome => {
+    const sp0 = s.regs.get(dw.sp);
+    const base = row.cfa.kind === 'reg' ? s.regs.get(row.cfa.reg) : undefined;
+    if (row.cfa.kind === 'reg' && row.cfa.reg === dw.fp && base !== undefined && sp0 !== undefined && base + row.cfa.offset < sp0) {
+      // The frame's CFA is fp-based and fp points below its own frame: the record fp was
+      // restored from is corrupt (a smashed stack), not a frame to read.
+      return { stop: stop('fp-not-increasing', `caller's frame pointer ${hex(base)} is not above ${hex(sp0)} (stack grows down)`) };
+    }
+    const r = unwindStep(row, { get: (n) => s.regs.get(n) }, readPtr, ptr);
+    const src = evidence === 'prologue' ? 'from its prologue' : row.section;
+    if ('error' in r) {
+      if (/undefined: outermost frame/.test(r.error)) {
+        return { stop: stop('outermost', `${name(s)} is the outermost frame (its call frame information leaves the return address undefined)`, evidence === 'cfi') };
+      }
+      if (/unknown/.test(r.error)) return null;
+      return { stop: stop('no-unwind-info', `${name(s)}: its ${evidence === 'cfi' ? `call frame information (${row.section})` : 'prologue row'} cannot be applied: ${r.error}`) };
+    }
+    const regs = new Map(s.regs);
+    for (const [reg, rule] of row.regs) if (rule.kind === 'undefined') regs.delete(reg);
+    for (const [k, v] of r.regs) regs.set(k, v);
+    regs.set(dw.sp, r.cfa);
+    const sp = s.regs.get(dw.sp);
+    if (sp !== undefined && r.cfa < sp) return { stop: stop('sp-not-increasing', `${name(s)}: the CFA ${hex(r.cfa)} from its ${evidence === 'cfi' ? 'call frame information' : 'prologue'} is below its sp ${hex(sp)}`) };
+    if (r.returnAddress === s.pc && sp === r.cfa) return { stop: stop('sp-not-increasing', `${name(s)} unwinds to itself (same pc and CFA)`) };
+    const step: Step = { ra: r.returnAddress, regs, rule: evidence, evidence, where: `${cfaText(row)}, ${src}` };
+    // Name the common shapes as the frame-pointer walk would: the row vouches for them.
+    const raRule = row.regs.get(row.returnColumn);
+    if (rowMatchesRecord(row)) {
+      const fp = s.regs.get(dw.fp)!;
+      Object.assign(step, { rule: 'frame-record', recordAt: fp, where: `the frame record at fp ${hex(fp)} (${cfaText(row)}, ${src})` });
+    } else if (s.index === 0 && !raRule && linkDwarf !== undefined && row.returnColumn === linkDwarf) {
+      Object.assign(step, { rule: 'link-register', where: `${regName(linkDwarf)} (${cfaText(row)}, ${src})` });
+    } else if (s.index === 0 && raRule?.kind === 'offset' && row.cfa.kind === 'reg' && row.cfa.reg === dw.sp && row.cfa.offset + raRule.offset === 0n) {
+      Object.assign(step, { rule: 'stack-slot', where: `[${regName(dw.sp)}] (${cfaText(row)}, ${src})` });
+    }
+    if (row.signalFrame) step.exact = true;
+    return { step };
   };
 
-  // Frame #0 without a record of its own (a leaf, a prologue, pc 0): the frame-0 rule, unless
-  // the function's CFI says otherwise.
-  const ctx: Frame0Context = {
-    pc: input.pc,
-    sp: input.sp,
-    fp: input.fp,
-    link: input.link,
-    func: input.functionAt(input.pc),
-    isCode: input.isCode,
-    readPtr,
-    readBytes: (a, n) => (a < 0n ? null : input.read(a, n)),
-  };
-  const caller = arch.frame0Caller(ctx);
-  const row0 = rowFor(cur);
-  const viaCfi0 = row0 && !rowMatchesRecord(row0) ? step(row0, cur) : null;
-  if (caller && !(viaCfi0 && !('error' in viaCfi0) && viaCfi0.returnAddress !== caller.returnAddress)) {
-    const ra = caller.returnAddress;
-    if (!input.isCode(ra)) {
-      return done('return-address-outside-code', `frame #0 has no record and its return address ${hex(ra)} (${caller.where}) is outside every executable segment`);
-    }
-    frames.push({ index: 1, pc: ra, rule: caller.rule, fp: input.fp, where: caller.where });
-    if (outermost(ra - 1n)) return done('reached-main', 'reached main');
-    const ok = viaCfi0 && !('error' in viaCfi0) ? viaCfi0 : null;
-    const regs = ok ? callerRegs(cur, ok) : null;
-    cur = { index: 1, pc: ra, fp: regs?.get(dw.fp) ?? input.fp, regs };
-  }
-
-  while (frames.length < max) {
-    const row = rowFor(cur);
-    if (row && !rowMatchesRecord(row)) {
-      // This frame keeps no frame record (or keeps it elsewhere): unwind it by its CFI.
-      const r = step(row, cur);
-      const fn = `frame #${cur.index} (${hex(cur.pc)})`;
-      if ('error' in r) {
-        if (/undefined: outermost frame/.test(r.error)) return done('end-of-chain', `${fn} is the outermost frame (its call frame information leaves the return address undefined)`);
-        return done('no-unwind-info', `${fn}: its call frame information (${row.section}) cannot be applied: ${r.error}`);
-      }
-      const sp = cur.regs?.get(dw.sp);
-      if (sp !== undefined && r.cfa < sp) return done('sp-not-increasing', `${fn}: the CFA ${hex(r.cfa)} from its call frame information is below its sp ${hex(sp)}`);
-      const ra = r.returnAddress;
-      if (ra === 0n) return done('end-of-chain', `return address of ${fn} is zero (outermost frame)`);
-      if (!input.isCode(ra)) return done('return-address-outside-code', `return address ${hex(ra)} of ${fn} (${cfaText(row)}, ${row.section}) is outside every executable segment`);
-      if (ra === cur.pc && sp === r.cfa) return done('sp-not-increasing', `${fn} unwinds to itself (same pc and CFA)`);
-      const regs = callerRegs(cur, r);
-      const fp = regs.get(dw.fp) ?? cur.fp;
-      const rule = row.section === 'prologue' ? 'prologue' : 'cfi';
-      frames.push({ index: frames.length, pc: ra, rule, fp, where: rule === 'prologue' ? `${cfaText(row)}, from its prologue` : `${cfaText(row)}, ${row.section}` });
-      if (outermost(ra - 1n)) return done('reached-main', 'reached main');
-      cur = { index: frames.length - 1, pc: ra, fp, regs };
-      continue;
-    }
-    const fp = cur.fp;
-    if (cur.index > 0 && input.cfi && !row) {
-      // No call frame information here. A function whose prologue sets up no frame record
-      // leaves fp as whatever its caller's callee had in it: following it would be a guess.
-      const func = input.functionAt(cur.pc - 1n);
-      const fctx: Frame0Context = { ...ctx, pc: cur.pc, sp: cur.regs?.get(dw.sp) ?? 0n, fp, func };
-      if (func && !arch.hasFrameRecord(fctx)) {
-        return done('no-unwind-info', `frame #${cur.index} (${hex(cur.pc)}) has no call frame information and its function sets up no frame record, so its caller cannot be found without guessing`);
+  /** The heuristics, for a frame neither CFI nor its prologue can unwind. */
+  const byHeuristic = (s: State): Outcome => {
+    const sp = s.regs.get(dw.sp);
+    const fp = s.regs.get(dw.fp);
+    const func = input.functionAt(s.exact ? s.pc : s.pc - 1n);
+    const ctx: Frame0Context = {
+      pc: s.pc,
+      sp: sp ?? 0n,
+      fp: fp ?? 0n,
+      link: linkDwarf === undefined ? undefined : s.regs.get(linkDwarf),
+      func,
+      isCode: input.isCode,
+      readPtr,
+      readBytes: (a, n) => (a < 0n ? null : input.read(a, n)),
+    };
+    if (s.index === 0) {
+      // The start-bytes rule: before its function's frame-setup instruction (or in no
+      // function at all: a call through a bad pointer) the return address is where the
+      // call left it.
+      const c = arch.frame0Caller(ctx);
+      if (c && (c.rule === 'link-register' || sp !== undefined)) {
+        const regs = new Map(s.regs);
+        if (c.rule === 'stack-slot') regs.set(dw.sp, sp! + BigInt(ptr));
+        return { step: { ra: c.returnAddress, regs, rule: c.rule, evidence: 'heuristic', where: c.where } };
       }
     }
-    if (fp === 0n) return done('null-fp', 'frame pointer is zero');
-    if (fp % BigInt(ptr) !== 0n) return done('misaligned-fp', `frame pointer ${hex(fp)} is not ${ptr}-byte aligned`);
+    // The frame record, when the function's start bytes set one up by pc.
+    if (func && !arch.hasFrameRecord({ ...ctx, pc: s.exact ? s.pc : s.pc - 1n })) {
+      return { stop: stop('no-unwind-info', `${name(s)} has no call frame information, its prologue cannot be decoded with certainty and it sets up no frame record, so its caller cannot be found without guessing`) };
+    }
+    if (fp === undefined) return { stop: stop('no-unwind-info', `${name(s)} has no call frame information and its frame pointer is not known`) };
+    if (fp === 0n) return { stop: stop('null-fp', `${name(s)} has no call frame information and its frame pointer is zero`) };
+    if (fp % BigInt(ptr) !== 0n) return { stop: stop('misaligned-fp', `frame pointer ${hex(fp)} of ${name(s)} is not ${ptr}-byte aligned`) };
+    if (sp !== undefined && fp < sp) return { stop: stop('fp-not-increasing', `frame pointer ${hex(fp)} of ${name(s)} is below its sp ${hex(sp)}: not a record of this frame`) };
     const recCallerFp = fp + BigInt(arch.record.callerFp);
     const recRa = fp + BigInt(arch.record.returnAddress);
     const callerFp = readPtr(recCallerFp);
     const ra = readPtr(recRa);
     if (callerFp === null || ra === null) {
-      return done('unreadable-record', `frame record at ${hex(fp < recCallerFp ? fp : recCallerFp)} (fp ${hex(fp)}) is not readable`);
+      return { stop: stop('unreadable-record', `frame record at ${hex(fp < recCallerFp ? fp : recCallerFp)} (fp ${hex(fp)}) is not readable`) };
     }
-    if (ra === 0n) return done('end-of-chain', `return address in the record at fp ${hex(fp)} is zero (outermost frame)`);
-    if (!input.isCode(ra)) return done('return-address-outside-code', `return address ${hex(ra)} in the record at fp ${hex(fp)} is outside every executable segment`);
-    frames.push({ index: frames.length, pc: ra, rule: 'frame-record', fp: callerFp, recordAt: fp });
-    if (outermost(ra - 1n)) return done('reached-main', 'reached main');
-    if (callerFp !== 0n && callerFp <= fp) {
-      return done('fp-not-increasing', `caller's frame pointer ${hex(callerFp)} is not above ${hex(fp)} (stack grows down)`);
+    const regs = new Map(s.regs);
+    regs.set(dw.fp, callerFp);
+    if (arch.record.cfaFromFp !== undefined) regs.set(dw.sp, fp + BigInt(arch.record.cfaFromFp));
+    else regs.delete(dw.sp);
+    return { step: { ra, regs, rule: 'frame-record', evidence: 'heuristic', recordAt: fp, where: `the frame record at fp ${hex(fp)} (no call frame information; its start bytes set up a record)` } };
+  };
+
+  while (frames.length < max) {
+    const at = cur.exact ? cur.pc : cur.pc - 1n;
+    const row = input.cfi?.rowAt(at) ?? null;
+    const prow = row ? null : input.prologueRowAt?.(at) ?? null;
+    let out: Outcome = row ? byRow(cur, row, 'cfi') : prow ? byRow(cur, prow, 'prologue') : null;
+    if (!out) {
+      // Evidence that says this frame keeps no record at fp forbids following fp.
+      const ev = row ?? prow;
+      if (ev && !rowMatchesRecord(ev)) {
+        const what = row ? `call frame information (${row.section}, ${cfaText(row)})` : `prologue (${cfaText(prow!)})`;
+        return done(stop('no-unwind-info', `${name(cur)}: its ${what} needs a register the walk no longer knows, and says it keeps no frame record to follow instead`));
+      }
+      out = byHeuristic(cur);
     }
-    // With CFI for this frame the caller's registers are known too (sp = CFA); without it
-    // only fp is, and the rest of the walk follows records.
-    let regs: Map<number, bigint> | null = null;
-    if (row) {
-      const r = step(row, cur);
-      if (!('error' in r) && r.returnAddress === ra) regs = callerRegs(cur, r);
+    if (!out) return done(stop('no-unwind-info', `${name(cur)} cannot be unwound`));
+    if ('stop' in out) return done(out.stop);
+    const st = out.step;
+    const ra = st.ra;
+    if (ra === 0n) return done(stop('end-of-chain', `the return address of ${name(cur)} (${st.where}) is zero`));
+    if (!input.isCode(ra)) return done(stop('return-address-outside-code', `the return address ${hex(ra)} of ${name(cur)} (${st.where}) is outside every executable segment`));
+    const fp = st.regs.get(dw.fp) ?? null;
+    const frame: RawFrame = { index: frames.length, pc: ra, rule: st.rule, evidence: st.evidence, fp };
+    if (st.recordAt !== undefined) frame.recordAt = st.recordAt;
+    if (st.where) frame.where = st.where;
+    frames.push(frame);
+    if (outermost(st.exact ? ra : ra - 1n)) return done(stop('reached-main', 'reached main', true));
+    if (st.rule === 'frame-record' && st.evidence === 'heuristic') {
+      const calleeFp = st.recordAt!;
+      if (fp !== null && fp !== 0n && fp <= calleeFp) {
+        return done(stop('fp-not-increasing', `caller's frame pointer ${hex(fp)} is not above ${hex(calleeFp)} (stack grows down)`));
+      }
     }
-    cur = { index: frames.length - 1, pc: ra, fp: callerFp, regs };
+    cur = { index: frames.length - 1, pc: ra, regs: st.regs, exact: !!st.exact };
   }
-  return done('truncated', `backtrace truncated at ${max} frames`);
+  return done(stop('truncated', `backtrace truncated at ${max} frames`));
 }

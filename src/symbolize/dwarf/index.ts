@@ -7,7 +7,7 @@
 import type { ElfFile } from '../../loader/elf.js';
 import * as C from './constants.js';
 import { constValue, type FormValue } from './forms.js';
-import { parseLineProgram, type LineTable } from './line.js';
+import { parseLineProgram, type LinePolicy, type LineTable } from './line.js';
 import { DwarfError, Reader, hexOff } from './reader.js';
 import { DebugSections } from './sections.js';
 import { readDie, readUnitHeader, UnitCtx, type DieAttrs, type Range, type UnitHeader } from './unit.js';
@@ -108,15 +108,15 @@ export class DwarfInfo {
    * Source frames for addr, innermost first, as `llvm-symbolizer --inlines` prints them.
    * Never throws; problems go to `warnings` (one line each, deduplicated).
    */
-  lookup(addr: bigint): SourceFrame[] {
+  lookup(addr: bigint, policy: LinePolicy = 'dwarf'): SourceFrame[] {
     try {
       this.ensureIndex();
       for (const u of this.unitsCovering(addr)) {
-        const f = this.framesIn(u, addr);
+        const f = this.framesIn(u, addr, policy);
         if (f.length) return f;
       }
       for (const u of this.fallback) {
-        const f = this.framesIn(u, addr);
+        const f = this.framesIn(u, addr, policy);
         if (f.length) return f;
       }
     } catch (e) {
@@ -380,7 +380,7 @@ export class DwarfInfo {
 
   // ---- frames --------------------------------------------------------------------------
 
-  private framesIn(u: UnitEntry, addr: bigint): SourceFrame[] {
+  private framesIn(u: UnitEntry, addr: bigint, policy: LinePolicy): SourceFrame[] {
     const lu = this.load(u);
     const ctx = this.ctxOf(u);
     const compDir = ctx?.die.compDir ?? null;
@@ -391,7 +391,7 @@ export class DwarfInfo {
     const chain = findChain(lu.funcs, addr);
     let row = null;
     try {
-      row = lu.lines?.find(addr) ?? null;
+      row = lu.lines?.find(addr, policy) ?? null;
     } catch (e) {
       this.warn(e);
     }

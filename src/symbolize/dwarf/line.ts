@@ -18,7 +18,21 @@ export interface Sequence {
   files: Uint32Array;
   lines: Uint32Array;
   columns: Uint32Array;
+  /** The same sequence as gdb's line table holds it (see gdbView), for gdb-compatible lookups. */
+  gdb: GdbRows;
 }
+
+/** gdb's line entries of one sequence, sorted by address; line 0 marks the end of a file's range. */
+export interface GdbRows {
+  addrs: bigint[];
+  files: number[];
+  lines: number[];
+  columns: number[];
+  stmt: boolean[];
+}
+
+/** Which row answers a lookup: the DWARF rule (§6.2, as llvm-symbolizer) or gdb's. */
+export type LinePolicy = 'dwarf' | 'gdb';
 
 export interface LineRow {
   file: number;
@@ -67,8 +81,12 @@ export class LineTable {
     this.maxEnd = this.sequences.map((s) => (m = s.end > m ? s.end : m));
   }
 
-  /** §6.2: the row for addr is the last row with row.address <= addr in the sequence covering addr. */
-  find(addr: bigint): LineRow | null {
+  /**
+   * §6.2: the row for addr is the last row with row.address <= addr in the sequence
+   * covering addr; with several rows at that address, the first (as llvm-symbolizer). With
+   * policy 'gdb', the entry gdb's own line table gives (see gdbView).
+   */
+  find(addr: bigint, policy: LinePolicy = 'dwarf'): LineRow | null {
     const seqs = this.sequences;
     let lo = 0;
     let hi = seqs.length;
@@ -90,10 +108,83 @@ export class LineTable {
       }
       const k = l - 1;
       if (k < 0) continue;
+      if (policy === 'gdb') return gdbFind(s.gdb, addr);
       return { file: s.files[k]!, line: s.lines[k]!, column: s.columns[k]! };
     }
     return null;
   }
+}
+
+/**
+ * gdb's line table of a sequence (gdb 13, dwarf2/read.c lnp_state_machine::record_line and
+ * buildsym.c record_line), built from the rows the program emits:
+ *  - a row with line 0 is not recorded (the previous entry runs on over it);
+ *  - a row in a new file at the same address as the last row is dropped unless it is_stmt;
+ *  - a row with the same file and line as the last recorded one is dropped when the line
+ *    has had a non-zero discriminator (PR 17276);
+ *  - at a change of file, and at the end of the sequence, the previous file's range ends
+ *    with a line-0 marker, which first removes that file's entries at the same address.
+ */
+function gdbView(addrs: readonly bigint[], files: readonly number[], lines: readonly number[], cols: readonly number[], stmt: readonly boolean[], disc: readonly boolean[], end: bigint): GdbRows {
+  const out: GdbRows = { addrs: [], files: [], lines: [], columns: [], stmt: [] };
+  const push = (a: bigint, f: number, l: number, c: number, st: boolean) => {
+    out.addrs.push(a);
+    out.files.push(f);
+    out.lines.push(l);
+    out.columns.push(c);
+    out.stmt.push(st);
+  };
+  const endMarker = (f: number, a: bigint) => {
+    let last: number | undefined;
+    for (let i = out.addrs.length - 1; i >= 0; i--) {
+      if (out.files[i] !== f) continue;
+      last = out.lines[i];
+      if (out.addrs[i] !== a) break;
+      for (const k of ['addrs', 'files', 'lines', 'columns', 'stmt'] as const) out[k].splice(i, 1);
+    }
+    if (last === undefined || last === 0) return;
+    push(a, f, 0, 0, true);
+  };
+  let lastFile: number | undefined;
+  let lastLine = 0;
+  let lastAddr: bigint | undefined;
+  let hasDisc = false;
+  for (let i = 0; i < addrs.length; i++) {
+    const a = addrs[i]!;
+    const f = files[i]!;
+    const l = lines[i]!;
+    hasDisc = disc[i]! || (i > 0 && l === lines[i - 1] && hasDisc);
+    const fileChanged = lastFile !== f;
+    const ignore = (fileChanged && a === lastAddr && !stmt[i]) || l === 0;
+    if (!ignore) {
+      if (fileChanged && lastFile !== undefined) endMarker(lastFile, a);
+      if (fileChanged || l !== lastLine || !hasDisc) push(a, f, l, cols[i]!, stmt[i]!);
+      lastFile = f;
+      lastLine = l;
+    }
+    lastAddr = a;
+  }
+  if (lastFile !== undefined) endMarker(lastFile, end);
+  return out;
+}
+
+/** gdb's find_pc_sect_line on one sequence: the last entry at or before addr, or an is_stmt entry at the same address before it. */
+function gdbFind(g: GdbRows, addr: bigint): LineRow | null {
+  let l = 0;
+  let h = g.addrs.length;
+  while (l < h) {
+    const mid = (l + h) >>> 1;
+    if (g.addrs[mid]! <= addr) l = mid + 1;
+    else h = mid;
+  }
+  let k = l - 1;
+  if (k < 0 || g.lines[k] === 0) return null;
+  if (!g.stmt[k]) {
+    let t = k;
+    while (t > 0 && g.addrs[t - 1] === g.addrs[t] && g.lines[t - 1] !== 0 && !g.stmt[t]) t--;
+    if (g.stmt[t]) k = t;
+  }
+  return { file: g.files[k]!, line: g.lines[k]!, column: g.columns[k]! };
 }
 
 /**
@@ -229,6 +320,10 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
   let files: number[] = [];
   let lines: number[] = [];
   let cols: number[] = [];
+  let stmts: boolean[] = [];
+  let discs: boolean[] = [];
+  let isStmt = p.defaultIsStmt;
+  let discriminator = 0;
   let bad = false;
   const minInst = BigInt(p.minInst);
 
@@ -242,6 +337,10 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
     files = [];
     lines = [];
     cols = [];
+    stmts = [];
+    discs = [];
+    isStmt = p.defaultIsStmt;
+    discriminator = 0;
     bad = false;
   };
   const emit = (at: number) => {
@@ -258,6 +357,9 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
     files.push(file);
     lines.push(line >>> 0);
     cols.push(column);
+    stmts.push(isStmt);
+    discs.push(discriminator !== 0);
+    discriminator = 0;
   };
   const endSequence = (at: number) => {
     emit(at);
@@ -273,6 +375,7 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
           files: Uint32Array.from(files.slice(0, n)),
           lines: Uint32Array.from(lines.slice(0, n)),
           columns: Uint32Array.from(cols.slice(0, n)),
+          gdb: gdbView(addrs.slice(0, n), files.slice(0, n), lines.slice(0, n), cols.slice(0, n), stmts.slice(0, n), discs.slice(0, n), end),
         });
       }
     }
@@ -321,8 +424,11 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
           t.files.push({ name, dirIndex });
           break;
         }
+        case C.DW_LNE_set_discriminator:
+          discriminator = body.uleb();
+          break;
         default:
-          break; // DW_LNE_set_discriminator and vendor opcodes: skipped by length
+          break; // vendor opcodes: skipped by length
       }
       continue;
     }
@@ -344,6 +450,8 @@ function runProgram(t: LineTable, r: Reader, p: Params, warn: (e: DwarfError) =>
         column = r.uleb();
         break;
       case C.DW_LNS_negate_stmt:
+        isStmt = !isStmt;
+        break;
       case C.DW_LNS_set_basic_block:
       case C.DW_LNS_set_prologue_end:
       case C.DW_LNS_set_epilogue_begin:

@@ -1,0 +1,63 @@
+// The unwind evidence of one loaded object, looked up by pc: its call frame information,
+// the prologue analysis of its functions, and the functions' bounds (ELF symbols, else
+// the FDE ranges of a program without .symtab). The walker asks these by pc only, so a
+// process with several objects can answer from the one that holds pc. `bias` is the
+// object's load bias (run-time address minus link-time address; 0 for a static ET_EXEC).
+
+import type { ArchName } from '../arch/index.js';
+import type { ElfFile } from '../loader/elf.js';
+import type { SymbolTable } from '../symbolize/symbols.js';
+import { CallFrameInfo, type CfiRow } from './cfi.js';
+import { analyzeFunction, type FunctionAnalysis } from './prologue.js';
+
+/** Functions larger than this are not decoded (a bad symbol size, not a function). */
+const MAX_ANALYZED_FUNCTION = 1n << 20n;
+
+export interface UnwindObject {
+  readonly bias: bigint;
+  readonly cfi: CallFrameInfo;
+  /** The CFI row at a run-time pc (rows are rebased by bias). */
+  rowAt(pc: bigint): CfiRow | null;
+  /** The row the function's decoded prologue implies at pc, or null. */
+  prologueRowAt(pc: bigint): CfiRow | null;
+  /** Bounds of the function containing pc: its symbol, else its FDE's range. */
+  functionAt(pc: bigint): { start: bigint; end: bigint; name: string | null } | null;
+}
+
+export function unwindObject(
+  elf: ElfFile,
+  symbols: SymbolTable,
+  arch: ArchName,
+  readCode: (addr: bigint, n: number) => Uint8Array | null,
+  bias = 0n,
+): UnwindObject {
+  const cfi = CallFrameInfo.fromElf(elf);
+  const analyses = new Map<bigint, FunctionAnalysis | null>();
+  const rebase = (row: CfiRow | null): CfiRow | null =>
+    row && bias !== 0n ? { ...row, fdeStart: row.fdeStart + bias, fdeEnd: row.fdeEnd + bias, rowStart: row.rowStart + bias } : row;
+  const functionAt = (pc: bigint) => {
+    const at = pc - bias;
+    const f = symbols.functionAt(at);
+    if (f) return { start: f.start + bias, end: f.end + bias, name: f.name };
+    const r = cfi.rangeAt(at);
+    return r ? { start: r.start + bias, end: r.end + bias, name: null } : null;
+  };
+  return {
+    bias,
+    cfi,
+    rowAt: (pc) => rebase(cfi.rowAt(pc - bias)),
+    functionAt,
+    prologueRowAt(pc) {
+      const f = functionAt(pc);
+      // A .cold fragment starts inside its parent's frame: its start is no prologue.
+      if (!f || f.name?.endsWith('.cold') || f.end - f.start > MAX_ANALYZED_FUNCTION) return null;
+      let a = analyses.get(f.start);
+      if (a === undefined) {
+        const code = readCode(f.start, Number(f.end - f.start));
+        a = code ? analyzeFunction(arch, code, f.start) : null;
+        analyses.set(f.start, a);
+      }
+      return a?.rowAt(pc) ?? null;
+    },
+  };
+}
