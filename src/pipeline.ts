@@ -41,13 +41,24 @@ export interface EmuRequest {
    * (outcome "breakpoint"). A guest that ends first is reported as it ended.
    */
   breakAt?: { at: string; stepi?: number };
-  /** With breakAt: called with the trace at the breakpoint and after every step (for the every-instruction check). */
-  onStep?: (step: number, frames: Frame[], stop: WalkStop) => void;
+  /**
+   * With breakAt: called with the trace at the breakpoint and after every step (for the
+   * every-instruction check), and the machine state there (sp, the link register, memory).
+   */
+  onStep?: (step: number, frames: Frame[], stop: WalkStop, state: StepState) => void;
   /**
    * Called with the finished report while the guest's memory is still there (teaching
    * views read frame records and code through it); not called after a normal exit.
    */
   inspect?: (crash: Crash, memory: GuestMemory) => void;
+}
+
+/** The stopped guest's pc, sp and link register, and its memory, at one --stepi point. */
+export interface StepState {
+  pc: bigint;
+  sp: bigint;
+  link?: bigint;
+  read(addr: bigint, n: number): Uint8Array | null;
 }
 
 /** Read access to the stopped guest, for inspect. */
@@ -144,6 +155,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   const object = unwindObject(elf, symbols, arch.name, (a, n) => machine.read(a, n));
   const cfi = object.cfi;
   const main = symbols.byName('main');
+  const entryFn = object.functionAt(image.entry);
   /** The trace of the stopped guest with frame #0 at pc: the walk, then each frame's inlined calls. */
   const trace = (pc: bigint) => {
     const regs = machine.registers();
@@ -157,15 +169,18 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       isCode: (a) => machine.isCode(a),
       functionAt: (a) => object.functionAt(a),
       isOutermost: main ? (p) => p >= main.start && p < main.end : undefined,
+      isEntry: entryFn ? (p) => p >= entryFn.start && p < entryFn.end : undefined,
       cfi: object,
       prologueRowAt: (p) => object.prologueRowAt(p),
+      codeRowAt: (p) => object.codeRowAt(p),
+      tailCalls: (caller, callee) => symbolizer.tailCalls(caller, callee),
       registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? pc : machine.readRegister(r.id)])),
     });
     // Each raw frame becomes its inlined calls (innermost first) and then the real
     // function, all at the same pc; frames are numbered after that expansion, as gdb does.
     const frames: Frame[] = [];
     for (const f of result.frames) {
-      for (const loc of symbolizer.locate(f.pc, f.index > 0)) {
+      for (const loc of f.rule === 'tailcall' ? [symbolizer.locateTailCall(f.pc)] : symbolizer.locate(f.pc, f.index > 0)) {
         frames.push({ index: frames.length, walkIndex: f.index, pc: f.pc, ...loc, rule: f.rule, evidence: f.evidence, where: f.where });
       }
     }
@@ -185,7 +200,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       const report = (k: number, pc: bigint) => {
         if (!req.onStep) return;
         const t = trace(pc);
-        req.onStep(k, t.frames, t.result.stop);
+        const r = machine.registers();
+        req.onStep(k, t.frames, t.result.stop, { pc, sp: r.sp, link: r.link, read: (a, n) => machine.read(a, n) });
       };
       report(0, ev.pc);
       for (let k = 1; k <= steps && ev.kind === 'breakpoint'; k++) {

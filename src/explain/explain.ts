@@ -78,19 +78,26 @@ const FRAME0_FOUND_BY = {
 } as const;
 
 function foundBy(f: RawFrame, frames: RawFrame[], crash: Crash): string {
+  // The frame that was unwound to find f: the one before it, past any tail-call frames.
+  let callee = frames.indexOf(f) - 1;
+  if (f.rule !== 'tailcall') while (callee > 0 && frames[callee]!.rule === 'tailcall') callee--;
   switch (f.rule) {
     case 'fault':
       return FRAME0_FOUND_BY[stopPlace(crash)];
     case 'frame-record':
-      return `the return address in the record of #${frames.indexOf(f) - 1} (fp ${hex(f.recordAt!)})`;
+      return `the return address in the record of #${callee} (fp ${hex(f.recordAt!)})`;
     case 'link-register':
       return `the link register ${f.where} (frame #0 had not saved a record)`;
     case 'stack-slot':
       return `the stack slot ${f.where} the call pushed (frame #0 had not saved a record)`;
     case 'cfi':
-      return `the call frame information of #${frames.indexOf(f) - 1} (${f.where}): it keeps no frame record`;
+      return `the call frame information of #${callee} (${f.where}): it keeps no frame record`;
     case 'prologue':
-      return `the decoded prologue of #${frames.indexOf(f) - 1} (${f.where}): it has neither a frame record nor call frame information`;
+      return `the decoded prologue of #${callee} (${f.where}): it has neither a frame record nor call frame information`;
+    case 'epilogue':
+      return `the code of #${callee} from its pc to its return (${f.where})`;
+    case 'tailcall':
+      return `DWARF call-site records: this function tail-called #${callee}'s, so it is not on the stack (${f.where})`;
   }
 }
 

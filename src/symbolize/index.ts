@@ -3,7 +3,8 @@
 // emu pipeline, `crashlab symbolize` and `crashlab addr2line` alike.
 
 import type { ElfFile } from '../loader/elf.js';
-import { DwarfInfo } from './dwarf/index.js';
+import { NoChain, tailCallFrames, type CallSiteGraph } from '../unwind/tailcall.js';
+import { DwarfInfo, type CallSiteRecord } from './dwarf/index.js';
 import { SymbolTable } from './symbols.js';
 
 export interface Location {
@@ -61,6 +62,41 @@ export class Symbolizer {
     const w = this.warnings;
     if (!w.length) return null;
     return `${elfPath}: corrupt debug info (symbols used where it fails): ${w[0]}${w.length > 1 ? ` (and ${w.length - 1} more)` : ''}`;
+  }
+
+  /**
+   * gdb's tail-call frames between a callee (at calleePc) and its caller (returning to
+   * callerPc), innermost first (src/unwind/tailcall.ts); none without DWARF.
+   */
+  tailCalls(callerPc: bigint, calleePc: bigint): bigint[] {
+    const dwarf = this.dwarf;
+    if (!dwarf) return [];
+    const symbols = this.symbols;
+    const graph: CallSiteGraph<CallSiteRecord> = {
+      siteAt: (pc) => dwarf.callSiteAt(pc),
+      targets(site) {
+        const t = site.target;
+        if (t.kind === 'addrs') return t.addrs;
+        const at = t.kind === 'name' ? symbols.addressOf(t.name) : null;
+        if (at === null) throw new NoChain(`call site ${site.pc.toString(16)}: target not known without registers`);
+        return [at];
+      },
+      tailCallsOf(addr) {
+        const f = dwarf.functionAt(addr);
+        if (!f || f.entry !== addr) throw new NoChain(`no function starts at ${addr.toString(16)}`);
+        return f.tailCalls();
+      },
+      functionStart: (pc) => dwarf.functionAt(pc)?.entry ?? symbols.functionAt(pc)?.start ?? null,
+    };
+    return tailCallFrames(graph, callerPc, calleePc);
+  }
+
+  /**
+   * A tail-call frame at pc (a call site's return pc): named and placed one byte back, by the
+   * innermost function there, with no inlined frames of its own (gdb's tail-call frame).
+   */
+  locateTailCall(pc: bigint): Location {
+    return { ...this.locate(pc, true)[0]!, inlined: false };
   }
 
   /**

@@ -23,9 +23,13 @@ export class SymbolTable {
   /** Sized data symbols, sorted: a pc in data (a jump into .data) is named after them, as gdb does. */
   readonly objects: readonly FunctionSymbol[];
 
-  constructor(functions: FunctionSymbol[], objects: FunctionSymbol[] = []) {
+  /** Every code symbol's address by name, aliases included (the first symbol of a name wins). */
+  private readonly addresses: ReadonlyMap<string, bigint>;
+
+  constructor(functions: FunctionSymbol[], objects: FunctionSymbol[] = [], addresses?: ReadonlyMap<string, bigint>) {
     this.functions = functions;
     this.objects = objects;
+    this.addresses = addresses ?? new Map(functions.map((f) => [f.name, f.start]));
   }
 
   /**
@@ -69,7 +73,9 @@ export class SymbolTable {
       .filter((s) => s.kind === 'object' && s.size > 0n && s.section !== 0 && s.name !== '')
       .map((s) => ({ name: s.name, start: s.value, end: s.value + s.size }))
       .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    return new SymbolTable(fns, objects);
+    const addresses = new Map<string, bigint>();
+    for (const c of cands) if (!addresses.has(c.name)) addresses.set(c.name, c.value);
+    return new SymbolTable(fns, objects, addresses);
   }
 
   /** The function containing addr, else the data object containing it, or null. */
@@ -84,6 +90,11 @@ export class SymbolTable {
 
   byName(name: string): FunctionSymbol | undefined {
     return this.functions.find((f) => f.name === name);
+  }
+
+  /** The address of the code symbol with this name, an alias that names no entry of `functions` included. */
+  addressOf(name: string): bigint | null {
+    return this.addresses.get(name) ?? null;
   }
 }
 

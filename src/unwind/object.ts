@@ -8,6 +8,7 @@ import type { ArchName } from '../arch/index.js';
 import type { ElfFile } from '../loader/elf.js';
 import type { SymbolTable } from '../symbolize/symbols.js';
 import { CallFrameInfo, type CfiRow } from './cfi.js';
+import { epilogueRow } from './epilogue.js';
 import { analyzeFunction, type FunctionAnalysis } from './prologue.js';
 
 /** Functions larger than this are not decoded (a bad symbol size, not a function). */
@@ -22,6 +23,12 @@ export interface UnwindObject {
   prologueRowAt(pc: bigint): CfiRow | null;
   /** Bounds of the function containing pc: its symbol, else its FDE's range. */
   functionAt(pc: bigint): { start: bigint; end: bigint; name: string | null } | null;
+  /**
+   * For frame #0: the row the function's code proves at pc, where it proves one: read
+   * forward to its return (./epilogue.ts), else from its entry when pc is on the entry path
+   * (one path, no merge). Null elsewhere.
+   */
+  codeRowAt(pc: bigint): { row: CfiRow; evidence: 'epilogue' | 'prologue' } | null;
 }
 
 export function unwindObject(
@@ -42,22 +49,37 @@ export function unwindObject(
     const r = cfi.rangeAt(at);
     return r ? { start: r.start + bias, end: r.end + bias, name: null } : null;
   };
+  const codes = new Map<bigint, Uint8Array | null>();
+  /** The function containing pc with its code, when it can be analysed. */
+  const analysable = (pc: bigint) => {
+    const f = functionAt(pc);
+    // A .cold fragment starts inside its parent's frame: its start is no prologue.
+    if (!f || f.name?.endsWith('.cold') || f.end - f.start > MAX_ANALYZED_FUNCTION) return null;
+    let code = codes.get(f.start);
+    if (code === undefined) codes.set(f.start, (code = readCode(f.start, Number(f.end - f.start))));
+    return code ? { f, code } : null;
+  };
+  const analysis = (pc: bigint): FunctionAnalysis | null => {
+    const fc = analysable(pc);
+    if (!fc) return null;
+    let a = analyses.get(fc.f.start);
+    if (a === undefined) analyses.set(fc.f.start, (a = analyzeFunction(arch, fc.code, fc.f.start)));
+    return a;
+  };
   return {
     bias,
     cfi,
     rowAt: (pc) => rebase(cfi.rowAt(pc - bias)),
     functionAt,
-    prologueRowAt(pc) {
-      const f = functionAt(pc);
-      // A .cold fragment starts inside its parent's frame: its start is no prologue.
-      if (!f || f.name?.endsWith('.cold') || f.end - f.start > MAX_ANALYZED_FUNCTION) return null;
-      let a = analyses.get(f.start);
-      if (a === undefined) {
-        const code = readCode(f.start, Number(f.end - f.start));
-        a = code ? analyzeFunction(arch, code, f.start) : null;
-        analyses.set(f.start, a);
-      }
-      return a?.rowAt(pc) ?? null;
+    prologueRowAt: (pc) => analysis(pc)?.rowAt(pc) ?? null,
+    codeRowAt(pc) {
+      const fc = analysable(pc);
+      if (!fc) return null;
+      const epi = epilogueRow(arch, fc.code, fc.f.start, fc.f.end, pc, (a) => functionAt(a)?.start === a);
+      if (epi) return { row: epi, evidence: 'epilogue' };
+      const a = analysis(pc)!;
+      const row = a.onEntryPath(pc) ? a.rowAt(pc) : null;
+      return row ? { row, evidence: 'prologue' } : null;
     },
   };
 }

@@ -96,6 +96,13 @@ export interface FunctionAnalysis {
   rowAt(pc: bigint): CfiRow | null;
   /** sp and fp relative to the CFA at pc; null when pc is not reached or not decoded. */
   stateAt(pc: bigint): FrameState | null;
+  /**
+   * Whether pc is on the function's entry path: every instruction from the start to pc falls
+   * through to the next (conditional branches included, calls not) and none of them, nor
+   * the one at pc, is the target of any branch or jump. There the row is the state of the
+   * one path from the entry, not a meet of several.
+   */
+  onEntryPath(pc: bigint): boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -111,7 +118,8 @@ interface State {
   raSigned: boolean | null;
 }
 
-interface ArchInfo {
+/** The facts about one ISA that the analyses of its code share (this file, ./epilogue.ts). */
+export interface ArchInfo {
   xlen: 32 | 64;
   sp: number;
   fp: number;
@@ -128,7 +136,7 @@ interface ArchInfo {
 }
 
 
-const ARCHES: Record<PrologueArch, ArchInfo> = {
+export const ARCHES: Readonly<Record<PrologueArch, ArchInfo>> = {
   'x86-64': {
     xlen: 64, sp: 7, fp: 6, ra: 16, calleeSaved: [3, 6, 12, 13, 14, 15], callerSaved: [0, 1, 2, 4, 5, 8, 9, 10, 11],
     entrySp: -8n, raInMemory: true, decode: (c, at, a) => decodeX86(c, at, a),
@@ -432,6 +440,20 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
     }
   }
 
+  // The entry path: instructions 0..entryPath-1, each reached only by falling through from
+  // the one before (the entry itself by no branch at all).
+  const targeted = new Set<number>();
+  for (const i of insns) {
+    const t = i.target === undefined ? undefined : index.get(i.target);
+    if (t !== undefined && (i.flow === 'branch' || i.flow === 'jump')) targeted.add(t);
+  }
+  let entryPath = 0;
+  while (entryPath < n && !targeted.has(entryPath)) {
+    const i = insns[entryPath]!;
+    entryPath++;
+    if (i.unknown || (i.flow !== 'next' && i.flow !== 'branch')) break;
+  }
+
   /** The slot whose state holds at pc: the instruction containing pc (pc may be a return address - 1), or the stop address. */
   const find = (pc: bigint): number | null => {
     if (pc === end) return n;
@@ -469,6 +491,10 @@ export function analyzeFunction(arch: PrologueArch, code: Uint8Array, funcStart:
         if (slot !== null) slots.set(r, slot);
       }
       return { sp: sp?.k === 'cfa' ? sp.off : null, fp: fp?.k === 'cfa' ? fp.off : null, inPlace, slots };
+    },
+    onEntryPath(pc) {
+      const k = find(pc);
+      return k !== null && k < entryPath && !!states[k];
     },
   };
 }

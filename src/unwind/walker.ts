@@ -5,7 +5,12 @@
 // frame #0 included, is unwound by the best evidence there is for its pc, in a fixed order
 // (as gdb's frame sniffers are, frame-unwind.c):
 //
-//   1. its call frame information: the CFI row at pc (.eh_frame or .debug_frame);
+//   1. its call frame information: the CFI row at pc (.eh_frame or .debug_frame). For
+//      frame #0 only (a caller is always at a call site, where CFI is exact), the row is
+//      checked against the code: where the code from pc to the function's return
+//      (./epilogue.ts), or from its entry to pc along the one entry path (./prologue.ts),
+//      proves another caller pc or CFA, the row is stale there (clang 14's
+//      RISC-V epilogues, its synchronous AArch64 tables) and the code's row is used;
 //   2. else the row its decoded prologue implies at pc (src/unwind/prologue.ts), when every
 //      path from the function's start to pc agrees;
 //   3. else heuristics: for frame #0, the start-bytes rule (before its function's
@@ -21,11 +26,17 @@
 // address minus one (the call, not what follows it: a noreturn call may be a function's
 // last instruction), frame #0 and a frame a signal interrupted at pc itself.
 //
-// The walk is complete when it reaches main or a frame its CFI marks outermost (the return
-// address column undefined, as _start's is). Anything else ends it incomplete with the
-// reason: a null, misaligned or non-increasing frame pointer, an unreadable slot, a return
-// address outside the program's code, a frame no evidence can unwind. It never guesses a
-// return address by scanning the stack.
+// Between a frame its CFI unwound and its caller come gdb's tail-call frames: functions
+// that are not on the stack because they tail-called their way from the caller to this
+// frame's function, found from DWARF call-site records (./tailcall.ts).
+//
+// The walk is complete when it reaches main, a frame its CFI marks outermost (the return
+// address column undefined, as _start's is), the function the ELF's entry point is in
+// (where the process began; gdb stops there too), or a zero return address that CFI or the
+// code's analysis gives (start-up code clears the link register where the stack ends).
+// Anything else ends it incomplete with the reason: a null, misaligned or non-increasing
+// frame pointer, an unreadable slot, a return address outside the program's code, a frame
+// no evidence can unwind. It never guesses a return address by scanning the stack.
 
 import type { Arch } from '../arch/index.js';
 import type { Frame0Context } from '../arch/types.js';
@@ -33,10 +44,14 @@ import { unwindStep, type CfiRow } from './cfi.js';
 
 export const MAX_FRAMES = 256;
 
-export type FrameRule = 'fault' | 'frame-record' | 'link-register' | 'stack-slot' | 'cfi' | 'prologue';
+export type FrameRule = 'fault' | 'frame-record' | 'link-register' | 'stack-slot' | 'cfi' | 'prologue' | 'epilogue' | 'tailcall';
 
-/** Which evidence found a frame (see the file comment): the stop itself, CFI, prologue analysis, or a heuristic. */
-export type Evidence = 'stop' | 'cfi' | 'prologue' | 'heuristic';
+/**
+ * Which evidence found a frame (see the file comment): the stop itself, CFI, prologue
+ * analysis, epilogue analysis (frame #0's CFI row contradicted by the code from pc to the
+ * return), a heuristic, or DWARF call-site records (a tail-call frame, not on the stack).
+ */
+export type Evidence = 'stop' | 'cfi' | 'prologue' | 'epilogue' | 'heuristic' | 'tailcall';
 
 export interface RawFrame {
   index: number;
@@ -62,6 +77,7 @@ export type StopReason =
   | 'unreadable-record'
   | 'return-address-outside-code'
   | 'sp-not-increasing'
+  | 'return-address-lost'
   | 'no-unwind-info'
   | 'outermost'
   | 'truncated';
@@ -91,6 +107,11 @@ export interface WalkInput {
   functionAt(addr: bigint): { start: bigint; end: bigint } | null;
   /** True for a pc in the function the trace ends at (main); its frame is the last. */
   isOutermost?(pc: bigint): boolean;
+  /**
+   * True for a pc in the function the ELF's entry point is in (_start): the process began
+   * there, nothing called it, so its frame is the last (gdb: inside_entry_func).
+   */
+  isEntry?(pc: bigint): boolean;
   maxFrames?: number;
   /** Call frame information (src/unwind/cfi.ts), looked up by pc, when the program has any. */
   cfi?: { rowAt(pc: bigint): CfiRow | null };
@@ -99,6 +120,17 @@ export interface WalkInput {
    * it cannot be decoded with certainty. Asked only where there is no CFI row.
    */
   prologueRowAt?(pc: bigint): CfiRow | null;
+  /**
+   * Frame #0's check of its CFI row against its code (./object.ts codeRowAt): the row the
+   * code from pc to the return (epilogue), or from the entry to pc (prologue), proves.
+   */
+  codeRowAt?(pc: bigint): { row: CfiRow; evidence: 'epilogue' | 'prologue' } | null;
+  /**
+   * The tail-call frames between a callee whose CFI unwound it (looked up at calleePc: pc,
+   * or a return address - 1) and its caller (returning to callerPc), innermost first: the
+   * pcs gdb gives them (./tailcall.ts). Empty when there are none or they are ambiguous.
+   */
+  tailCalls?(callerPc: bigint, calleePc: bigint): bigint[];
   /** Frame #0's registers by DWARF number; without them only pc, sp, fp and the link register are known. */
   registers0?: ReadonlyMap<number, bigint>;
 }
@@ -152,6 +184,7 @@ export function walk(input: WalkInput): WalkResult {
   const done = (s: WalkStop): WalkResult => ({ frames, stop: s });
 
   if (outermost(input.pc)) return done(stop('reached-main', 'reached main', true));
+  if (input.isEntry?.(input.pc)) return done(stop('outermost', `frame #0 (${hex(input.pc)}) is in the function the program's entry point is in, where the process began`, true));
 
   const regs0 = new Map(input.registers0 ?? []);
   regs0.set(dw.sp, input.sp);
@@ -172,7 +205,7 @@ export function walk(input: WalkInput): WalkResult {
   const name = (s: State) => `frame #${s.index} (${hex(s.pc)})`;
 
   /** Unwind by a CFI or prologue row. Null when the row needs a register the walk does not know (weaker evidence may then try). */
-  const byRow = (s: State, row: CfiRow, evidence: 'cfi' | 'prologue'): Outcome => {
+  const byRow = (s: State, row: CfiRow, evidence: 'cfi' | 'prologue' | 'epilogue'): Outcome => {
     const sp0 = s.regs.get(dw.sp);
     const base = row.cfa.kind === 'reg' ? s.regs.get(row.cfa.reg) : undefined;
     if (row.cfa.kind === 'reg' && row.cfa.reg === dw.fp && base !== undefined && sp0 !== undefined && base + row.cfa.offset < sp0) {
@@ -181,24 +214,30 @@ export function walk(input: WalkInput): WalkResult {
       return { stop: stop('fp-not-increasing', `caller's frame pointer ${hex(base)} is not above ${hex(sp0)} (stack grows down)`) };
     }
     const r = unwindStep(row, { get: (n) => s.regs.get(n) }, readPtr, ptr);
-    const src = evidence === 'prologue' ? 'from its prologue' : row.section;
+    const src = evidence === 'cfi' ? row.section : `from its ${evidence}`;
     if ('error' in r) {
       if (/undefined: outermost frame/.test(r.error)) {
         return { stop: stop('outermost', `${name(s)} is the outermost frame (its call frame information leaves the return address undefined)`, evidence === 'cfi') };
       }
       if (/unknown/.test(r.error)) return null;
-      return { stop: stop('no-unwind-info', `${name(s)}: its ${evidence === 'cfi' ? `call frame information (${row.section})` : 'prologue row'} cannot be applied: ${r.error}`) };
+      return { stop: stop('no-unwind-info', `${name(s)}: its ${evidence === 'cfi' ? `call frame information (${row.section})` : `${evidence} row`} cannot be applied: ${r.error}`) };
     }
     const regs = new Map(s.regs);
     for (const [reg, rule] of row.regs) if (rule.kind === 'undefined') regs.delete(reg);
     for (const [k, v] of r.regs) regs.set(k, v);
     regs.set(dw.sp, r.cfa);
     const sp = s.regs.get(dw.sp);
-    if (sp !== undefined && r.cfa < sp) return { stop: stop('sp-not-increasing', `${name(s)}: the CFA ${hex(r.cfa)} from its ${evidence === 'cfi' ? 'call frame information' : 'prologue'} is below its sp ${hex(sp)}`) };
+    if (sp !== undefined && r.cfa < sp) return { stop: stop('sp-not-increasing', `${name(s)}: the CFA ${hex(r.cfa)} from its ${evidence === 'cfi' ? 'call frame information' : evidence} is below its sp ${hex(sp)}`) };
+    const raRule = row.regs.get(row.returnColumn);
+    if (s.index > 0 && !raRule && r.returnAddress === s.pc) {
+      // The row keeps the return address in its register, but this frame is a caller: its
+      // own call wrote that register (a function that only calls what never returns saves
+      // no return address). What it held before is gone.
+      return { stop: stop('return-address-lost', `${name(s)} keeps its return address in ${regName(row.returnColumn)} (${cfaText(row)}, ${src}), which its own call overwrote (a call to a function that does not return): its caller cannot be known`) };
+    }
     if (r.returnAddress === s.pc && sp === r.cfa) return { stop: stop('sp-not-increasing', `${name(s)} unwinds to itself (same pc and CFA)`) };
     const step: Step = { ra: r.returnAddress, regs, rule: evidence, evidence, where: `${cfaText(row)}, ${src}` };
     // Name the common shapes as the frame-pointer walk would: the row vouches for them.
-    const raRule = row.regs.get(row.returnColumn);
     if (rowMatchesRecord(row)) {
       const fp = s.regs.get(dw.fp)!;
       Object.assign(step, { rule: 'frame-record', recordAt: fp, where: `the frame record at fp ${hex(fp)} (${cfaText(row)}, ${src})` });
@@ -259,11 +298,35 @@ export function walk(input: WalkInput): WalkResult {
     return { step: { ra, regs, rule: 'frame-record', evidence: 'heuristic', recordAt: fp, where: `the frame record at fp ${hex(fp)} (no call frame information; its start bytes set up a record)` } };
   };
 
+  /**
+   * Frame #0's CFI row checked against its code: where the code from pc to the return (or
+   * from the entry to pc) proves another caller pc or CFA than the row gives, the row
+   * describes a frame layout that is not the one at pc (stale, see ./epilogue.ts) and the
+   * code's row is used. Where they agree, or the code proves nothing, the CFI stands. Saved
+   * register values are not compared: a program that overwrote its own save slot (a stack
+   * smash) has not made its CFI stale, and the CFI then shows what the slot holds.
+   */
+  const checkedAgainstCode = (s: State, row: CfiRow, out: Outcome): Outcome => {
+    if (row.signalFrame || (out && 'stop' in out && out.stop.reason === 'outermost')) return out;
+    const code = input.codeRowAt?.(s.pc);
+    if (!code) return out;
+    const alt = byRow(s, code.row, code.evidence);
+    if (!alt || !('step' in alt)) return out;
+    if (out && 'step' in out) {
+      const a = out.step;
+      const b = alt.step;
+      if (a.ra === b.ra && a.regs.get(dw.sp) === b.regs.get(dw.sp)) return out;
+    }
+    alt.step.where += `; its call frame information (${cfaText(row)}, ${row.section}) is stale at this pc`;
+    return alt;
+  };
+
   while (frames.length < max) {
     const at = cur.exact ? cur.pc : cur.pc - 1n;
     const row = input.cfi?.rowAt(at) ?? null;
     const prow = row ? null : input.prologueRowAt?.(at) ?? null;
     let out: Outcome = row ? byRow(cur, row, 'cfi') : prow ? byRow(cur, prow, 'prologue') : null;
+    if (row && cur.index === 0) out = checkedAgainstCode(cur, row, out);
     if (!out) {
       // Evidence that says this frame keeps no record at fp forbids following fp.
       const ev = row ?? prow;
@@ -277,14 +340,31 @@ export function walk(input: WalkInput): WalkResult {
     if ('stop' in out) return done(out.stop);
     const st = out.step;
     const ra = st.ra;
-    if (ra === 0n) return done(stop('end-of-chain', `the return address of ${name(cur)} (${st.where}) is zero`));
+    if (ra === 0n) {
+      // Process start-up leaves a zero return address where the stack ends (musl's _start
+      // clears the link register before it branches on; the kernel starts a thread so): read
+      // by CFI or the code's own analysis it is the end, not a lost trail. A zero in a
+      // frame record the heuristic found proves nothing.
+      const proven = st.evidence !== 'heuristic';
+      return done(stop('end-of-chain', `the return address of ${name(cur)} (${st.where}) is zero${proven ? ': the end of the stack' : ''}`, proven));
+    }
     if (!input.isCode(ra)) return done(stop('return-address-outside-code', `the return address ${hex(ra)} of ${name(cur)} (${st.where}) is outside every executable segment`));
+    // gdb's tail-call frames: functions that tail-called their way from the caller to this
+    // frame's function, found by DWARF call-site records, for a frame its CFI unwound.
+    if (row && input.tailCalls) {
+      for (const pc of input.tailCalls(ra, at)) {
+        if (frames.length >= max - 1) break;
+        frames.push({ index: frames.length, pc, rule: 'tailcall', evidence: 'tailcall', fp: null, where: `a tail call (DW_TAG_call_site at ${hex(pc)}, DW_AT_call_tail_call)` });
+      }
+    }
     const fp = st.regs.get(dw.fp) ?? null;
     const frame: RawFrame = { index: frames.length, pc: ra, rule: st.rule, evidence: st.evidence, fp };
     if (st.recordAt !== undefined) frame.recordAt = st.recordAt;
     if (st.where) frame.where = st.where;
     frames.push(frame);
-    if (outermost(st.exact ? ra : ra - 1n)) return done(stop('reached-main', 'reached main', true));
+    const callerAt = st.exact ? ra : ra - 1n;
+    if (outermost(callerAt)) return done(stop('reached-main', 'reached main', true));
+    if (input.isEntry?.(callerAt)) return done(stop('outermost', `frame #${frame.index} (${hex(ra)}) is in the function the program's entry point is in, where the process began`, true));
     if (st.rule === 'frame-record' && st.evidence === 'heuristic') {
       const calleeFp = st.recordAt!;
       if (fp !== null && fp !== 0n && fp <= calleeFp) {

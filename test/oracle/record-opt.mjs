@@ -10,10 +10,11 @@
 // so every stack address agrees), and gdb-multiarch attaches with the ELF, as
 // make-oracle.sh does for the other guests:
 //
-// crash: `continue` to the signal, then `bt 64` (gdb loops for ever on some musl traces) with the pc of every frame
-//   (`set print frame-info location-and-address`). Recorded per case: the signal, $pc,
-//   every frame's pc, function, file and line (inlined frames are frames, as gdb prints
-//   them), and gdb's "Backtrace stopped: ..." line if it printed one.
+// crash: `continue` to the signal, then `bt 64` (gdb goes round in circles in musl's sift
+//   without CFI) with the pc of every frame (`set print frame-info location-and-address`).
+//   Recorded per case: the signal, $pc, every frame's pc, function, file and line (inlined
+//   frames are frames, as gdb prints them), and gdb's "Backtrace stopped: ..." line, or the
+//   error that ended `bt` ("PC not saved"), if there was one.
 // steps: `break *walk_all`, `continue`, then up to MAX_STEPS times: `bt`, `stepi`, until the
 //   pc is walk_all's return address (x30, ra or [rsp] at its entry) or the program stops.
 //   Recorded per (arch, cfg): the traces in stepi order. Frames are stored once in a
@@ -125,9 +126,18 @@ async function crashCase({ arch, cfg, elf }, scenario) {
   const sig = /^Program received signal (SIG[A-Z0-9]+),/m.exec(text);
   if (!sig) throw new Error(`${key}: no signal in\n${text}`);
   const pc = /^=== pc\n\$\d+ = (0x[0-9a-f]+)$/m.exec(text);
-  const bt = /^=== bt\n([\s\S]*?)^=== done/m.exec(text);
+  // "=== end" comes from the -ex after the command file, which an error in `bt` ends early.
+  const bt = /^=== bt\n([\s\S]*?)^=== (?:done|end)/m.exec(text);
   if (!pc || !bt) throw new Error(`${key}: no pc or backtrace in\n${text}`);
-  const { frames, stopped } = parseBt(bt[1], key);
+  let { frames, stopped } = parseBt(bt[1], key);
+  if (!/^=== done/m.test(text)) {
+    // An error ended `bt` (and the command file) early; gdb printed it on stderr, which
+    // arrives in its own order. gdb 13 says "PC not saved" for a frame whose CFI keeps the
+    // return address in a register its own call overwrote.
+    const err = /^(PC not saved|Cannot access memory at address \S+)$/m.exec(text);
+    if (!err) throw new Error(`${key}: bt ended early without a known error in\n${text}`);
+    stopped = err[1];
+  }
   const entry = { signal: sig[1], pc: '0x' + BigInt(pc[1]).toString(16), frames };
   if (stopped) entry.stopped = stopped;
   return [key, entry];
@@ -185,12 +195,13 @@ const width = Number(process.env.JOBS ?? 3);
 await Promise.all(Array.from({ length: width }, async () => {
   while (next < jobs.length) {
     let k, v;
+    const job = jobs[next++];
     // One retry: a gdb session can lose its race with qemu's gdbstub on a loaded machine.
     try {
-      [k, v] = await jobs[next++]();
+      [k, v] = await job();
     } catch (e) {
       try {
-        [k, v] = await jobs[next - 1]();
+        [k, v] = await job();
       } catch (e2) {
         console.error(`record-opt: ${e2.message}`);
         failed++;

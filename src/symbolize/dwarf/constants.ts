@@ -3,10 +3,14 @@
 /** §7.5.3 Table 7.3 Tag encodings (only the ones the reader looks at). */
 export const DW_TAG_lexical_block = 0x0b;
 export const DW_TAG_compile_unit = 0x11;
+export const DW_TAG_subroutine_type = 0x15;
 export const DW_TAG_inlined_subroutine = 0x1d;
 export const DW_TAG_subprogram = 0x2e;
 export const DW_TAG_partial_unit = 0x3c;
+export const DW_TAG_call_site = 0x48;
 export const DW_TAG_skeleton_unit = 0x4a;
+/** The GNU extension DWARF 5 standardized as DW_TAG_call_site. */
+export const DW_TAG_GNU_call_site = 0x4109;
 
 /** §7.5.4 Table 7.5 Attribute encodings. */
 export const DW_AT_name = 0x03;
@@ -15,6 +19,7 @@ export const DW_AT_low_pc = 0x11;
 export const DW_AT_high_pc = 0x12;
 export const DW_AT_comp_dir = 0x1b;
 export const DW_AT_abstract_origin = 0x31;
+export const DW_AT_declaration = 0x3c;
 export const DW_AT_specification = 0x47;
 export const DW_AT_ranges = 0x55;
 export const DW_AT_call_column = 0x57;
@@ -24,7 +29,18 @@ export const DW_AT_linkage_name = 0x6e;
 export const DW_AT_str_offsets_base = 0x72;
 export const DW_AT_addr_base = 0x73;
 export const DW_AT_rnglists_base = 0x74;
+/** §3.3.1.3, §3.4: call-site attributes (and the pre-standard GNU ones below). */
+export const DW_AT_call_all_calls = 0x7a;
+export const DW_AT_call_all_tail_calls = 0x7c;
+export const DW_AT_call_return_pc = 0x7d;
+export const DW_AT_call_origin = 0x7f;
+export const DW_AT_call_tail_call = 0x82;
+export const DW_AT_call_target = 0x83;
 export const DW_AT_MIPS_linkage_name = 0x2007;
+export const DW_AT_GNU_call_site_target = 0x2113;
+export const DW_AT_GNU_tail_call = 0x2115;
+export const DW_AT_GNU_all_tail_call_sites = 0x2116;
+export const DW_AT_GNU_all_call_sites = 0x2117;
 export const DW_AT_GNU_ranges_base = 0x2132;
 export const DW_AT_GNU_addr_base = 0x2133;
 

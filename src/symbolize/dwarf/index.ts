@@ -5,6 +5,7 @@
 // Spec references are to DWARF Debugging Information Format Version 5 (2017).
 
 import type { ElfFile } from '../../loader/elf.js';
+import { flagTrue, readCallSites, type CallSiteRecord, type CallTarget, type UnitCallSites } from './callsites.js';
 import * as C from './constants.js';
 import { constValue, type FormValue } from './forms.js';
 import { parseLineProgram, type LinePolicy, type LineTable } from './line.js';
@@ -13,6 +14,7 @@ import { DebugSections } from './sections.js';
 import { readDie, readUnitHeader, UnitCtx, type DieAttrs, type Range, type UnitHeader } from './unit.js';
 
 export { DwarfError } from './reader.js';
+export type { CallSiteRecord, CallTarget } from './callsites.js';
 
 export interface SourceFrame {
   /** Function name (DW_AT_name, else DW_AT_linkage_name, following DW_AT_abstract_origin / DW_AT_specification); null if unknown. */
@@ -62,6 +64,8 @@ interface UnitEntry {
   lineOffset: number | null;
   ctx?: UnitCtx | null;
   loaded?: LoadedUnit;
+  /** Its call sites, read on the first tail-call search that reaches the unit. */
+  calls?: UnitCallSites;
 }
 
 interface Interval {
@@ -123,6 +127,109 @@ export class DwarfInfo {
       this.warn(e);
     }
     return [];
+  }
+
+  // ---- call sites (gdb's tail-call frames: src/unwind/tailcall.ts) ----------------------
+
+  /**
+   * The call site whose return pc is exactly pc, in the unit covering pc - 1 (a tail call's
+   * return pc may be past its unit's end), as gdb's call_site_for_pc finds it; or null.
+   */
+  callSiteAt(pc: bigint): CallSiteRecord | null {
+    try {
+      this.ensureIndex();
+      for (const u of this.unitsCovering(pc - 1n)) return this.callSitesOf(u).byPc.get(pc) ?? null;
+    } catch (e) {
+      this.warn(e);
+    }
+    return null;
+  }
+
+  /**
+   * The subprogram whose code covers addr (not an inlined call: the function that owns the
+   * code), with its entry pc: the start of its first range, as gdb's block entry_pc is.
+   */
+  functionAt(addr: bigint): { die: number; entry: bigint; tailCalls: () => readonly CallSiteRecord[] } | null {
+    try {
+      this.ensureIndex();
+      for (const u of [...this.unitsCovering(addr), ...this.fallback]) {
+        const fn = findChain(this.load(u).funcs, addr)[0];
+        if (fn) return { die: fn.die, entry: fn.ranges[0]![0], tailCalls: () => this.callSitesOf(u).tailCalls.get(fn.die) ?? [] };
+      }
+    } catch (e) {
+      this.warn(e);
+    }
+    return null;
+  }
+
+  private callSitesOf(u: UnitEntry): UnitCallSites {
+    if (u.calls) return u.calls;
+    const ctx = this.ctxOf(u);
+    u.calls = { byPc: new Map(), tailCalls: new Map() };
+    if (!ctx) return u.calls;
+    try {
+      u.calls = readCallSites(ctx, this.secs.get('.debug_info')!, {
+        target: (c, die) => {
+          try {
+            return this.callTarget(c, die);
+          } catch (e) {
+            this.warn(e);
+            return { kind: 'none' };
+          }
+        },
+        listsAllCalls: (sub) => flagTrue(this.follow(sub, (d) => d.allCalls)?.[1].allCalls),
+        ranges: (c, die) => this.safeRanges(c, die),
+      });
+    } catch (e) {
+      this.warn(e);
+    }
+    return u.calls;
+  }
+
+  /**
+   * gdb's reading of a call site's target (read_call_site_scope): a DWARF expression; a
+   * reference to a declaration (looked up by name); to a function with ranges (each range's
+   * start); or to one with a low and high pc (its low pc). Attributes are looked up through
+   * DW_AT_specification and DW_AT_abstract_origin, as gdb's dwarf2_attr does.
+   */
+  private callTarget(ctx: UnitCtx, die: DieAttrs): CallTarget {
+    const attr = die.callTarget ?? die.gnuCallTarget ?? die.callOrigin ?? die.abstractOrigin;
+    if (!attr) return { kind: 'none' };
+    if (attr.value instanceof Uint8Array) return attr.value.length ? { kind: 'expr' } : { kind: 'none' };
+    const off = ctx.ref(attr);
+    if (off === null) return { kind: 'none' };
+    const decl = this.follow(off, (d) => d.declaration);
+    if (decl && flagTrue(decl[1].declaration) && !this.follow(off, (d) => d.specification)) {
+      const named = this.follow(off, (d) => d.linkageName) ?? this.follow(off, (d) => d.name);
+      if (!named) return { kind: 'none' };
+      const [c, d] = named;
+      return { kind: 'name', name: c.str((d.linkageName ?? d.name)!) };
+    }
+    const withRanges = this.follow(off, (d) => d.ranges);
+    if (withRanges) {
+      const ranges = this.safeRanges(withRanges[0], { ...withRanges[1], lowPc: undefined, highPc: undefined });
+      return { kind: 'addrs', addrs: (ranges ?? []).map(([lo]) => lo) };
+    }
+    const low = this.follow(off, (d) => d.lowPc);
+    const high = this.follow(off, (d) => d.highPc);
+    if (!low || !high) return { kind: 'none' };
+    const ranges = this.safeRanges(low[0], { ...low[1], highPc: high[1].highPc });
+    return ranges?.length === 1 ? { kind: 'addrs', addrs: [ranges[0]![0]] } : { kind: 'none' };
+  }
+
+  /** The first DIE, from the one at off through DW_AT_specification / DW_AT_abstract_origin, that has the attribute `pick` reads. */
+  private follow(off: number, pick: (d: DieAttrs) => FormValue | undefined): [UnitCtx, DieAttrs] | null {
+    const seen = new Set<number>();
+    let at: number | null = off;
+    for (let i = 0; at !== null && i < MAX_NAME_CHASE && !seen.has(at); i++) {
+      seen.add(at);
+      const found = this.dieAt(at);
+      if (!found) return null;
+      if (pick(found[1])) return found;
+      const next = found[1].specification ?? found[1].abstractOrigin;
+      at = next ? found[0].ref(next) : null;
+    }
+    return null;
   }
 
   private warn(e: unknown): void {

@@ -84,6 +84,17 @@ export interface DieAttrs {
   strOffsetsBase?: FormValue;
   addrBase?: FormValue;
   rnglistsBase?: FormValue;
+  declaration?: FormValue;
+  /** DW_TAG_call_site: DW_AT_call_return_pc. */
+  callReturnPc?: FormValue;
+  /** DW_AT_call_tail_call or DW_AT_GNU_tail_call. */
+  tailCall?: FormValue;
+  /** DW_AT_call_target. */
+  callTarget?: FormValue;
+  gnuCallTarget?: FormValue;
+  callOrigin?: FormValue;
+  /** DW_AT_call_all_calls, DW_AT_call_all_tail_calls or their GNU forms: the subprogram lists every (tail) call site. */
+  allCalls?: FormValue;
 }
 
 const WANTED: Record<number, keyof DieAttrs> = {
@@ -104,11 +115,23 @@ const WANTED: Record<number, keyof DieAttrs> = {
   [C.DW_AT_addr_base]: 'addrBase',
   [C.DW_AT_GNU_addr_base]: 'addrBase',
   [C.DW_AT_rnglists_base]: 'rnglistsBase',
+  [C.DW_AT_declaration]: 'declaration',
+  [C.DW_AT_call_return_pc]: 'callReturnPc',
+  [C.DW_AT_call_tail_call]: 'tailCall',
+  [C.DW_AT_GNU_tail_call]: 'tailCall',
+  [C.DW_AT_call_target]: 'callTarget',
+  [C.DW_AT_GNU_call_site_target]: 'gnuCallTarget',
+  [C.DW_AT_call_origin]: 'callOrigin',
+  [C.DW_AT_call_all_calls]: 'allCalls',
+  [C.DW_AT_call_all_tail_calls]: 'allCalls',
+  [C.DW_AT_GNU_all_call_sites]: 'allCalls',
+  [C.DW_AT_GNU_all_tail_call_sites]: 'allCalls',
 };
 
 /** Tags whose attributes are decoded during a tree walk; all other DIEs are skipped form by form. */
 const INTERESTING_TAGS = new Set([
   C.DW_TAG_subprogram, C.DW_TAG_inlined_subroutine, C.DW_TAG_compile_unit, C.DW_TAG_partial_unit, C.DW_TAG_skeleton_unit,
+  C.DW_TAG_call_site, C.DW_TAG_GNU_call_site,
 ]);
 
 /**
