@@ -49,6 +49,22 @@ export function unwindObject(
     const r = cfi.rangeAt(at);
     return r ? { start: r.start + bias, end: r.end + bias, name: null } : null;
   };
+  /**
+   * Whether addr is a function's entry (the target of a tail call, not a jump to a
+   * `.cold` fragment of the same frame): its FDE starts there with the row a call leaves
+   * (CFA = sp, plus the return address on x86-64, nothing saved yet); without an FDE, a
+   * symbol that starts there and does not name a `.cold` part.
+   */
+  const isEntry = (addr: bigint): boolean => {
+    const row = cfi.rowAt(addr - bias);
+    if (row) {
+      const sp = arch === 'x86-64' ? 7 : arch === 'aarch64' ? 31 : 2;
+      const onlyRa = [...row.regs].every(([r, x]) => x.kind === 'same' || (arch === 'x86-64' && r === row.returnColumn && x.kind === 'offset' && x.offset === -8n));
+      return row.fdeStart === addr - bias && row.cfa.kind === 'reg' && row.cfa.reg === sp && row.cfa.offset === (arch === 'x86-64' ? 8n : 0n) && onlyRa;
+    }
+    const f = functionAt(addr);
+    return !!f && f.start === addr && !f.name?.endsWith('.cold');
+  };
   const codes = new Map<bigint, Uint8Array | null>();
   /** The function containing pc with its code, when it can be analysed. */
   const analysable = (pc: bigint) => {
@@ -75,7 +91,7 @@ export function unwindObject(
     codeRowAt(pc) {
       const fc = analysable(pc);
       if (!fc) return null;
-      const epi = epilogueRow(arch, fc.code, fc.f.start, fc.f.end, pc, (a) => functionAt(a)?.start === a);
+      const epi = epilogueRow(arch, fc.code, fc.f.start, fc.f.end, pc, isEntry);
       if (epi) return { row: epi, evidence: 'epilogue' };
       const a = analysis(pc)!;
       const row = a.onEntryPath(pc) ? a.rowAt(pc) : null;

@@ -26,10 +26,11 @@
 import test from 'ava';
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { readElf, PT_LOAD, type ElfFile } from '../../src/loader/elf.js';
-import { CallFrameInfo, type CfiRow, type RegRule } from '../../src/unwind/cfi.js';
+import { readElf, type ElfFile } from '../../src/loader/elf.js';
+import { CallFrameInfo } from '../../src/unwind/cfi.js';
 import { analyzeFunction, analyzePrologue, type PrologueArch } from '../../src/unwind/prologue.js';
 import { ROOT } from '../helpers/cli.js';
+import { archOf, bytes, codeOf, le16, le32, show } from '../helpers/code.js';
 
 const ARCH_INFO: Record<PrologueArch, { sp: number; fp: number; ra: number; saved: number[]; entrySp: bigint }> = {
   'x86-64': { sp: 7, fp: 6, ra: 16, saved: [3, 6, 12, 13, 14, 15, 16], entrySp: 8n },
@@ -38,33 +39,7 @@ const ARCH_INFO: Record<PrologueArch, { sp: number; fp: number; ra: number; save
   rv64: { sp: 2, fp: 8, ra: 1, saved: [1, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27], entrySp: 0n },
 };
 
-function archOf(elf: ElfFile): PrologueArch {
-  if (elf.machine === 62) return 'x86-64';
-  if (elf.machine === 183) return 'aarch64';
-  if (elf.machine === 243) return elf.bits === 32 ? 'rv32' : 'rv64';
-  throw new Error(`${elf.path}: unexpected machine ${elf.machine}`);
-}
-
-/** File bytes at [addr, addr+size) from a PT_LOAD segment, or null. */
-function codeOf(elf: ElfFile, addr: bigint, size: bigint): Uint8Array | null {
-  for (const s of elf.segments) {
-    if (s.type !== PT_LOAD || addr < s.vaddr || addr + size > s.vaddr + s.filesz) continue;
-    const off = Number(s.offset + (addr - s.vaddr));
-    return elf.bytes.subarray(off, off + Number(size));
-  }
-  return null;
-}
-
 const hex = (v: bigint) => '0x' + v.toString(16);
-
-/** A row in readelf-like text, for messages and exact expectations. */
-function show(row: CfiRow | null): string {
-  if (!row) return 'null';
-  if (row.cfa.kind !== 'reg') return 'CFA=expr';
-  const rule = (r: RegRule) => (r.kind === 'offset' ? `c${r.offset}` : r.kind === 'register' ? `r${r.reg}` : r.kind);
-  const regs = [...row.regs].sort((a, b) => a[0] - b[0]).map(([r, x]) => ` r${r}=${rule(x)}`).join('');
-  return `CFA=r${row.cfa.reg}+${row.cfa.offset}${regs}${row.raSigned ? ' signed' : ''}`;
-}
 
 // ---------------------------------------------------------------------------------------
 // Against CFI.
@@ -320,10 +295,6 @@ test('musl x86-64 raise and abort (no CFI at all): rows at the return addresses 
 
 // ---------------------------------------------------------------------------------------
 // Hand-built code.
-
-const bytes = (...words: (number | number[])[]): Uint8Array => new Uint8Array(words.flat());
-const le32 = (...ws: number[]) => ws.flatMap((w) => [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]);
-const le16 = (...hs: number[]) => hs.flatMap((h) => [h & 0xff, h >>> 8]);
 
 /** The row at each offset, as text. */
 function rowsAt(arch: PrologueArch, code: Uint8Array, offsets: number[], start = 0x1000n): string[] {
