@@ -29,7 +29,11 @@ export function stopLine(c: Crash): string | null {
 export function renderText(c: Crash): string {
   const lines = [headline(c)];
   const digits = c.ptrSize * 2;
-  for (const f of c.frames) lines.push(frameLine(f, digits));
+  c.frames.forEach((f, i) => {
+    // A caller's mark goes on the first line with its pc (its innermost inlined call, if any).
+    const first = f.walkIndex > 0 && (i === 0 || c.frames[i - 1]!.walkIndex !== f.walkIndex);
+    lines.push(frameLine(f, digits, first ? evidenceMark(f) : null));
+  });
   const stop = stopLine(c);
   if (stop) lines.push(stop);
   if (c.frames.length && !c.debugInfo) lines.push(`(no debug info in ${c.elf}: frames are named from the ELF symbol table only)`);
@@ -39,9 +43,30 @@ export function renderText(c: Crash): string {
   return lines.join('\n') + '\n';
 }
 
-/** "#1  0x0000000000011252 in bt_mid+0x1a at src/null-write.c:12:5", "(inlined)" for inlined calls. */
-export function frameLine(f: Pick<Frame, 'index' | 'pc' | 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>, digits: number): string {
-  return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${locationText(f)}`;
+/**
+ * "#1  0x0000000000011252 in bt_mid+0x1a at src/null-write.c:12:5 [cfi]": "(inlined)" for
+ * inlined calls, and the evidence mark when there is one.
+ */
+export function frameLine(f: Pick<Frame, 'index' | 'pc' | 'function' | 'offset' | 'file' | 'line' | 'column' | 'inlined'>, digits: number, mark: string | null = null): string {
+  return `${('#' + f.index).padEnd(3)} ${pad(f.pc, digits)} in ${locationText(f)}${mark ? ` [${mark}]` : ''}`;
+}
+
+/**
+ * How the walk found a caller frame, as its text line ends: the evidence (cfi, prologue,
+ * epilogue, tail call) or, for a heuristic, its rule (frame record, link register, stack
+ * slot). Frame #0 has none: it is where the guest stopped.
+ */
+export function evidenceMark(f: Pick<Frame, 'rule' | 'evidence'>): string | null {
+  switch (f.evidence) {
+    case 'stop':
+      return null;
+    case 'tailcall':
+      return 'tail call';
+    case 'heuristic':
+      return f.rule.replace('-', ' ');
+    default:
+      return f.evidence;
+  }
 }
 
 /** "(system calls crashlab does not implement returned ENOSYS: clone (220) x1)". */

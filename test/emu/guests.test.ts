@@ -228,7 +228,9 @@ test('text report: one headline and one line per frame, fixed-width hex pcs', (t
   const lines = r.stderr.trimEnd().split('\n');
   t.is(lines[0], 'crashlab: rv32 guest received SIGSEGV: write of 4 bytes to unmapped address 0x0');
   t.is(lines.length, 5);
-  for (const l of lines.slice(1)) t.regex(l, /^#\d\s{2}0x[0-9a-f]{8} in [a-z_]+\+0x[0-9a-f]+ at src\/null-write\.c:\d+:\d+$/);
+  // Frame #0 is where the guest stopped; each caller's line ends with the evidence that found it.
+  t.regex(lines[1]!, /^#0\s{2}0x[0-9a-f]{8} in [a-z_]+\+0x[0-9a-f]+ at src\/null-write\.c:\d+:\d+$/);
+  for (const l of lines.slice(2)) t.regex(l, /^#\d\s{2}0x[0-9a-f]{8} in [a-z_]+\+0x[0-9a-f]+ at src\/null-write\.c:\d+:\d+ \[cfi\]$/);
   const r64 = crashlab(['emu', guest('rv64', 'null-write')]);
   t.regex(r64.stderr.split('\n')[1]!, /^#0  0x[0-9a-f]{16} in bt_leaf\+0x[0-9a-f]+ at src\/null-write\.c:7:8$/);
 });

@@ -30,11 +30,11 @@ export function guest(arch: string, name: string): string {
 }
 
 /** The frame lines of a text report, parsed. */
-export function parseFrames(stderr: string): { index: number; pc: bigint; fn: string; offset: bigint | null }[] {
+export function parseFrames(stderr: string): { index: number; pc: bigint; fn: string; offset: bigint | null; mark: string | null }[] {
   const out = [];
   for (const line of stderr.split('\n')) {
-    const m = /^#(\d+)\s+0x([0-9a-f]+) in (\S+?)(?:\+0x([0-9a-f]+))?(?: at \S+)?(?: \(inlined\))?$/.exec(line);
-    if (m) out.push({ index: Number(m[1]), pc: BigInt('0x' + m[2]), fn: m[3]!, offset: m[4] ? BigInt('0x' + m[4]) : null });
+    const m = /^#(\d+)\s+0x([0-9a-f]+) in (\S+?)(?:\+0x([0-9a-f]+))?(?: at \S+)?(?: \(inlined\))?(?: \[([a-z ]+)\])?$/.exec(line);
+    if (m) out.push({ index: Number(m[1]), pc: BigInt('0x' + m[2]), fn: m[3]!, offset: m[4] ? BigInt('0x' + m[4]) : null, mark: m[5] ?? null });
   }
   return out;
 }
