@@ -108,6 +108,8 @@ export interface Crash {
   complete: boolean;
   /** Whether the ELF has DWARF debug info (file:line and inlined frames come from it). */
   debugInfo: boolean;
+  /** Whether the ELF has a symbol table (.symtab); without one, functions are unnamed. */
+  symbolTable: boolean;
   registers: { name: string; value: bigint }[];
   /** The walk before symbolization: one entry per real frame, with the fp and record it used. */
   walk: { sp: bigint; frames: RawFrame[] } | null;
@@ -174,6 +176,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       prologueRowAt: (p) => object.prologueRowAt(p),
       codeRowAt: (p) => object.codeRowAt(p),
       tailCalls: (caller, callee) => symbolizer.tailCalls(caller, callee),
+      followsCall: (a) => object.followsCall(a),
       registers0: new Map(arch.dwarf.regs.map((r) => [r.dwarf, r.id === arch.regs.pc ? pc : machine.readRegister(r.id)])),
     });
     // Each raw frame becomes its inlined calls (innermost first) and then the real
@@ -216,6 +219,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       ptrSize: arch.ptrSize,
       elf: req.displayPath ?? req.path,
       debugInfo: symbolizer.hasDebugInfo,
+      symbolTable: symbols.functions.length > 0,
       unsupportedSyscalls: machine.unsupportedCalls,
     };
     if (ev.kind === 'exit') {

@@ -200,7 +200,7 @@ export function renderHtml({ crash, explanation: ex, elf }: HtmlInput): string {
   const stop = stopLine(crash);
   const notes: string[] = [];
   notes.push(stop ? esc(stop) : 'The chain ends at <code>main</code>: start-up frames are not shown.');
-  if (!crash.debugInfo) notes.push(`No debug info in <code>${esc(crash.elf)}</code>: frames are named from the ELF symbol table only.`);
+  if (!crash.debugInfo) notes.push(crash.symbolTable ? `No debug info in <code>${esc(crash.elf)}</code>: frames are named from the ELF symbol table only.` : `No debug info and no symbol table in <code>${esc(crash.elf)}</code>: functions are unnamed.`);
   if (!crash.fault.pcExact) notes.push("Frame #0's pc is where the emulator reported the fault; the exact instruction could not be recovered.");
   const backtrace = `<section class="card" id="backtrace">
   <h2>Backtrace <span class="sub">${crash.frames.length} frame${crash.frames.length === 1 ? '' : 's'} · click one to find it on the stack</span></h2>

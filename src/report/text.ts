@@ -36,7 +36,7 @@ export function renderText(c: Crash): string {
   });
   const stop = stopLine(c);
   if (stop) lines.push(stop);
-  if (c.frames.length && !c.debugInfo) lines.push(`(no debug info in ${c.elf}: frames are named from the ELF symbol table only)`);
+  if (c.frames.length && !c.debugInfo) lines.push(c.symbolTable ? `(no debug info in ${c.elf}: frames are named from the ELF symbol table only)` : `(no debug info and no symbol table in ${c.elf}: functions are unnamed, their bounds taken from call frame information and the code)`);
   if (c.fault && !c.fault.pcExact) lines.push('(frame #0 pc is where the emulator reported the fault; the exact instruction could not be recovered)');
   const u = unsupportedLine(c);
   if (u) lines.push(u);

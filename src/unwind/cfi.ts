@@ -242,6 +242,12 @@ export class CallFrameInfo {
     return fde ? { start: fde.start, end: fde.end } : null;
   }
 
+  /** Every FDE's start, ascending: known function entries in a program without symbols. */
+  fdeStarts(): readonly bigint[] {
+    this.index();
+    return this.starts;
+  }
+
   /** The row in effect at pc, or null when no (usable) FDE covers pc. */
   rowAt(pc: bigint): CfiRow | null {
     const fde = this.fdeFor(pc);

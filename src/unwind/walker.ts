@@ -78,6 +78,7 @@ export type StopReason =
   | 'return-address-outside-code'
   | 'sp-not-increasing'
   | 'return-address-lost'
+  | 'not-a-return-address'
   | 'no-unwind-info'
   | 'outermost'
   | 'truncated';
@@ -131,6 +132,11 @@ export interface WalkInput {
    * pcs gdb gives them (./tailcall.ts). Empty when there are none or they are ambiguous.
    */
   tailCalls?(callerPc: bigint, calleePc: bigint): bigint[];
+  /**
+   * Whether the instruction before addr is a call. A return address that prologue analysis
+   * or a heuristic found must follow one; CFI's are trusted.
+   */
+  followsCall?(addr: bigint): boolean;
   /** Frame #0's registers by DWARF number; without them only pc, sp, fp and the link register are known. */
   registers0?: ReadonlyMap<number, bigint>;
 }
@@ -349,6 +355,9 @@ export function walk(input: WalkInput): WalkResult {
       return done(stop('end-of-chain', `the return address of ${name(cur)} (${st.where}) is zero${proven ? ': the end of the stack' : ''}`, proven));
     }
     if (!input.isCode(ra)) return done(stop('return-address-outside-code', `the return address ${hex(ra)} of ${name(cur)} (${st.where}) is outside every executable segment`));
+    if ((st.evidence === 'prologue' || st.evidence === 'heuristic') && !st.exact && input.followsCall && !input.followsCall(ra)) {
+      return done(stop('not-a-return-address', `${hex(ra)}, which the ${st.evidence === 'prologue' ? 'prologue analysis' : 'heuristic'} of ${name(cur)} gives as its return address (${st.where}), does not follow a call instruction`));
+    }
     // gdb's tail-call frames: functions that tail-called their way from the caller to this
     // frame's function, found by DWARF call-site records, for a frame its CFI unwound.
     if (row && input.tailCalls) {
