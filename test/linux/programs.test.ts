@@ -9,17 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { crashlab, parseFrames, ROOT } from '../helpers/cli.js';
+import { ARCHES, BUILDS, elf, musl } from '../helpers/linux.js';
 import { snapshot } from '../helpers/tree.js';
-
-const ARCHES = ['rv64', 'aarch64', 'x86-64'] as const;
-type A = (typeof ARCHES)[number];
-const elf = (a: A, p: string) => `guests/linux/build/${a}/${p}.elf`;
-const musl = (p: string, a: A = 'x86-64') => `guests/linux/build/${a}/${p}-musl.elf`;
-/** Every variant of a program: the three glibc builds and the two musl builds (Debian 12 has no riscv64 musl). */
-const BUILDS: { label: string; path: (p: string) => string; arch: A; libc: 'glibc' | 'musl' }[] = [
-  ...ARCHES.map((a) => ({ label: `${a} glibc`, path: (p: string) => elf(a, p), arch: a, libc: 'glibc' as const })),
-  ...(['x86-64', 'aarch64'] as const).map((a) => ({ label: `${a} musl`, path: (p: string) => musl(p, a), arch: a, libc: 'musl' as const })),
-];
 
 interface Json {
   outcome: { kind: string; signal?: string; exitCode: number; hang?: boolean };
