@@ -268,3 +268,34 @@ test('sysinfo, statfs and /proc/meminfo agree with --mem-limit and --fs-limit', 
   t.is(sf.getBigUint64(16, true), BigInt(256 << 20) / 4096n, 'f_blocks: --fs-limit');
   t.is(sf.getBigUint64(80, true) & 0x20n, 0x20n, 'ST_VALID, so glibc does not read /proc/mounts');
 });
+
+test('getdents64 with a small buffer while the entries read so far are unlinked (rm -r) returns every name once', (t) => {
+  const arch = ARCHES.find((a) => a.name === 'x86-64')!;
+  const m = fakeMachine(arch);
+  m.str(0x10_0000n, '/tmp/many');
+  t.is(m.call('mkdir', 0x10_0000n, 0o755n), 0n);
+  const names = Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}`);
+  for (const n of names) {
+    m.str(0x10_0100n, `/tmp/many/${n}`);
+    t.is(m.call('close', m.call('openat', AT_FDCWD, 0x10_0100n, O_CREAT | 1n, 0o600n)), 0n);
+  }
+  const dir = m.call('openat', AT_FDCWD, 0x10_0000n, BigInt(arch.linux.openFlags.directory));
+  const seen: string[] = [];
+  for (;;) {
+    const n = m.call('getdents64', dir, 0x10_1000n, 256n);
+    t.true(n >= 0n);
+    if (n === 0n) break;
+    const buf = m.mem.readUser(0x10_1000n, Number(n))!;
+    for (let at = 0; at < buf.length; ) {
+      const reclen = buf[at + 16]! | (buf[at + 17]! << 8);
+      const name = new TextDecoder().decode(buf.subarray(at + 19, buf.indexOf(0, at + 19)));
+      at += reclen;
+      if (name === '.' || name === '..') continue;
+      seen.push(name);
+      m.str(0x10_0100n, `/tmp/many/${name}`);
+      t.is(m.call('unlink', 0x10_0100n), 0n);
+    }
+  }
+  t.deepEqual(seen, names);
+  t.is(m.call('rmdir', 0x10_0000n), 0n);
+});

@@ -342,11 +342,14 @@ export class FileInode extends Inode implements MappedFile {
     const data = this.data;
     if (!data || offset >= data.size) return;
     const n = Math.min(bytes.length, data.size - offset);
-    const now = data.slice(offset, n);
-    if (Buffer.compare(now, bytes.subarray(0, n)) === 0) return;
-    data.write(offset, bytes.subarray(0, n), true);
+    const before = data.slice(offset, n);
+    const after = bytes.subarray(0, n);
+    if (Buffer.compare(before, after) === 0) return;
+    data.write(offset, after, true);
     this.upper = true;
     this.touchModified();
+    // Other views of the file (another shared mapping, an untouched private page) see the stores now.
+    for (const s of this.spaces) s.fileChanged(this, offset, before, after);
   }
 
   attach(space: AddressSpace): void {

@@ -245,7 +245,7 @@ function sysTree(_core: FsCore, file: FileMaker, dir: DirMaker): SyntheticDir {
   return dir('/proc/sys', () => top);
 }
 
-const MOUNTS = 'overlay / overlay rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n';
+const MOUNTS = 'overlay / overlay rw,noatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\ndevtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n';
 
 function nulJoined(list: readonly string[]): Uint8Array {
   return enc(list.map((s) => s + '\0').join(''));

@@ -118,6 +118,7 @@ const ST_VALID = 0x20;
 const ST_NOSUID = 0x2;
 const ST_NODEV = 0x4;
 const ST_NOEXEC = 0x8;
+const ST_NOATIME = 0x400;
 const ST_RELATIME = 0x1000;
 
 export class Vfs {
@@ -303,13 +304,21 @@ export class Vfs {
 
   // ---- making names ----
 
-  mkdir(w: Where, path: string, mode: number): Errno | null {
+  /** filename_create(): the directory and name for a path that must not exist yet ("dir/" only for a directory). */
+  private newName(w: Where, path: string, dirOk: boolean): Parent | Errno {
     const p = this.parentOf(w, path);
     if (typeof p === 'string') return p;
     if (p.last !== 'norm') return 'EEXIST';
     const found = p.dir.lookup(p.name);
     if (typeof found === 'string') return found;
     if (found !== null) return 'EEXIST';
+    if (p.trailing && !dirOk) return 'ENOENT';
+    return p;
+  }
+
+  mkdir(w: Where, path: string, mode: number): Errno | null {
+    const p = this.newName(w, path, true);
+    if (typeof p === 'string') return p;
     const dir = this.writableDir(p.dir);
     if (typeof dir === 'string') return dir;
     const d = new OverlayDir(this.core, this.core.newIno(), mode & ~w.ctx.umask & 0o1777, this.core.now(), []);
@@ -326,12 +335,8 @@ export class Vfs {
     const type = mode & S_IFMT;
     if (type === S_IFCHR || type === S_IFBLK) return 'EPERM';
     if (type !== 0 && type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK) return 'EINVAL';
-    const p = this.parentOf(w, path);
+    const p = this.newName(w, path, false);
     if (typeof p === 'string') return p;
-    if (p.last !== 'norm') return 'EEXIST';
-    const found = p.dir.lookup(p.name);
-    if (typeof found === 'string') return found;
-    if (found !== null) return 'EEXIST';
     const perm = mode & ~w.ctx.umask & 0o7777;
     if (type === 0 || type === S_IFREG) {
       const f = this.createFile(p, perm);
@@ -349,13 +354,8 @@ export class Vfs {
   symlink(target: string, w: Where, path: string): Errno | null {
     if (target === '') return 'ENOENT';
     if (utf8Length(target) >= PATH_MAX) return 'ENAMETOOLONG';
-    const p = this.parentOf(w, path);
+    const p = this.newName(w, path, false);
     if (typeof p === 'string') return p;
-    if (p.last !== 'norm') return 'EEXIST';
-    const found = p.dir.lookup(p.name);
-    if (typeof found === 'string') return found;
-    if (found !== null) return 'EEXIST';
-    if (p.trailing) return 'ENOENT';
     const dir = this.writableDir(p.dir);
     if (typeof dir === 'string') return dir;
     const extra = SymlinkInode.cost(target);
@@ -372,13 +372,8 @@ export class Vfs {
 
   /** link(2): another name for a file (not a directory) of the same file system. */
   link(from: Inode, w: Where, path: string): Errno | null {
-    const p = this.parentOf(w, path);
+    const p = this.newName(w, path, false);
     if (typeof p === 'string') return p;
-    if (p.last !== 'norm') return 'EEXIST';
-    const found = p.dir.lookup(p.name);
-    if (typeof found === 'string') return found;
-    if (found !== null) return 'EEXIST';
-    if (p.trailing) return 'ENOENT';
     if (from.dev !== p.dir.dev) return 'EXDEV';
     const dir = this.writableDir(p.dir);
     if (typeof dir === 'string') return dir;
@@ -576,7 +571,7 @@ export class Vfs {
       files: BigInt(limit) / BigInt(NAME_COST),
       ffree: free / BigInt(NAME_COST),
       namelen: NAME_MAX,
-      flags: ST_VALID | ST_RELATIME,
+      flags: ST_VALID | ST_NOATIME,
     };
   }
 
