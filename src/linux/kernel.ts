@@ -30,7 +30,7 @@ import type { AddressSpace } from './mm.js';
 import { processView, singleProcess } from './process-view.js';
 import { SignalState } from './signal-state.js';
 import { HANDLERS } from './syscalls/index.js';
-import { buildFileSystem, DEFAULT_FS_LIMIT, exeImage, FsContext, type Vfs } from './vfs/index.js';
+import { buildFileSystem, DEFAULT_FS_LIMIT, exeImage, FsContext, type LayerSpec, type Vfs } from './vfs/index.js';
 import { DirInode, type Inode } from './vfs/inode.js';
 import type { ExeImage } from './vfs/proc.js';
 import type { Where } from './vfs/vfs.js';
@@ -53,6 +53,8 @@ export interface KernelHost {
 export interface KernelOptions {
   /** Directory the guest sees as "/" (a read-only lower layer under its private overlay); null: an empty root. */
   fsRoot: string | null;
+  /** Read-only host directories below --fs, top first (a sysroot), each seen at "/". */
+  lowerLayers?: readonly LayerSpec[];
   /** --fs-limit: bytes the overlay may hold (default 256 MiB). */
   fsLimit?: number;
   /** The program's bytes and PT_LOAD segments (for /proc/self/exe and /proc/self/maps). */
@@ -100,7 +102,7 @@ export class LinuxKernel {
     this.stdin = new HostStdin(opts.inputs);
     const view = () => self;
     this.vfs = buildFileSystem({
-      fsRoot: opts.fsRoot,
+      layers: [...(opts.fsRoot === null ? [] : [{ dir: opts.fsRoot, name: 'fs' }]), ...(opts.lowerLayers ?? [])],
       limit: opts.fsLimit ?? DEFAULT_FS_LIMIT,
       inputs: opts.inputs,
       clockNs: () => this.clock.peek(),

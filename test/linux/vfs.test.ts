@@ -258,3 +258,28 @@ test('seeded fuzz: hostile paths and links never name anything outside the guest
   t.true(asked.every((parts) => parts.every((c) => c !== '' && c !== '.' && c !== '..' && !c.includes('/'))), 'no "..", "." or "/" reached the host');
   t.deepEqual(snapshot(dir), before, 'the host tree is untouched');
 });
+
+test('several lower layers merge as overlayfs merges them: directories join, the top entry hides the ones below, a non-directory ends the merge', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crashlab-layers-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const top = path.join(dir, 'top');
+  const bottom = path.join(dir, 'bottom');
+  mkdirSync(path.join(top, 'lib'), { recursive: true });
+  mkdirSync(path.join(bottom, 'lib'), { recursive: true });
+  mkdirSync(path.join(bottom, 'etc', 'deep'), { recursive: true });
+  writeFileSync(path.join(top, 'lib', 'libtop.so'), 'top');
+  writeFileSync(path.join(top, 'lib', 'same.so'), 'from top');
+  writeFileSync(path.join(bottom, 'lib', 'same.so'), 'from bottom');
+  writeFileSync(path.join(bottom, 'lib', 'libc.so.6'), 'libc');
+  writeFileSync(path.join(top, 'etc'), 'a file hides the directory below');
+  const inputs = new RunInputs();
+  const vfs = new Vfs({ layers: [new HostDirLayer(top, 'fs', inputs), new HostDirLayer(bottom, 'sysroot', inputs)], limit: 1 << 20, now: () => 0n, epochNs: 0n, mounts: {} });
+  const w: Where = { ctx: new FsContext(vfs.root, vfs.root), base: vfs.root };
+  t.deepEqual((vfs.resolve(w, '/lib', true) as DirInode).names(), ['libc.so.6', 'libtop.so', 'same.so']);
+  t.is(text(vfs.resolve(w, '/lib/same.so', true)), 'from top');
+  t.is(text(vfs.resolve(w, '/lib/libc.so.6', true)), 'libc');
+  t.is(where(vfs.resolve(w, '/etc/deep', true)), 'ENOTDIR');
+  t.is(vfs.unlink(w, '/lib/same.so'), null);
+  t.is(where(vfs.resolve(w, '/lib/same.so', true)), 'ENOENT', 'the whiteout hides every layer');
+  t.deepEqual(collectChanges(vfs).changes.map((c) => `${c.kind} ${c.path}`), ['dir lib', 'whiteout lib/.wh.same.so']);
+});

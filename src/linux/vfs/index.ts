@@ -17,9 +17,16 @@ export { FsContext } from './context.js';
 /** --fs-limit's default: 256 MiB. */
 export const DEFAULT_FS_LIMIT = 256 << 20;
 
+/** A read-only host directory under the overlay, seen at the guest's "/". */
+export interface LayerSpec {
+  dir: string;
+  /** Names the layer in the replay's record ("fs", "sysroot"); unique in a run. */
+  name: string;
+}
+
 export interface FileSystemSpec {
-  /** Host directory the guest sees as "/" (read-only lower layer); null for an empty root. */
-  fsRoot: string | null;
+  /** The lower layers, top first ([] for an empty root): --fs, then (for dynamic programs) a sysroot. */
+  layers: readonly LayerSpec[];
   /** --fs-limit in bytes. */
   limit: number;
   inputs: RunInputs;
@@ -31,7 +38,7 @@ export interface FileSystemSpec {
 
 export function buildFileSystem(spec: FileSystemSpec): Vfs {
   const epochNs = CLOCK_EPOCH_SEC * 1_000_000_000n;
-  const layers = spec.fsRoot === null ? [] : [new HostDirLayer(spec.fsRoot, 'fs', spec.inputs)];
+  const layers = spec.layers.map((l) => new HostDirLayer(l.dir, l.name, spec.inputs));
   return new Vfs({
     layers,
     limit: spec.limit,

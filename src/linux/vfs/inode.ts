@@ -17,7 +17,7 @@ import type { Errno } from '../errno.js';
 import { GUEST_GID, GUEST_UID } from '../ids.js';
 import type { AddressSpace, MappedFile } from '../mm.js';
 import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type StatInfo } from '../structs.js';
-import type { FsError, LowerStat } from '../fs.js';
+import { MAX_FILE_BYTES, type FsError, type LowerStat } from '../fs.js';
 import { BLOCK, MAX_FILE_SIZE, PageData, type FsBudget } from './data.js';
 import type { HostDirLayer } from './layer.js';
 
@@ -203,7 +203,9 @@ export class LowerContent implements ContentSource {
     readonly size: number,
     kind: LowerStat['kind'],
   ) {
+    // A host FIFO, socket or device is never opened; a file past MAX_FILE_BYTES is not held in memory.
     if (kind !== 'file') this.refuse = 'EACCES';
+    else if (size > MAX_FILE_BYTES) this.refuse = 'EFBIG';
   }
 
   read(): Uint8Array | FsError {
