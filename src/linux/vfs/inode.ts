@@ -284,6 +284,8 @@ export class FileInode extends Inode implements MappedFile {
     const up = this.copyUp();
     if (up) return up;
     const data = this.data!;
+    // Bytes a mapping holds past the old end were never the file's: the hole reads as zeros.
+    if (off > data.size) this.zeroViews(data.size, off);
     const before = this.spaces.size ? data.slice(off, bytes.length) : null;
     const n = data.write(off, bytes);
     if (n === 0) return 'ENOSPC';
@@ -298,16 +300,19 @@ export class FileInode extends Inode implements MappedFile {
     const up = this.copyUp();
     if (up) return up;
     const data = this.data!;
-    if (len < data.size && this.spaces.size) {
-      // Mapped pages past the new end read as zero (Linux: the tail of the last page is zeroed).
-      const from = len;
-      const n = Math.min(data.size, MAX_VIEW_ZERO + from) - from;
-      const before = data.slice(from, n);
-      for (const s of this.spaces) s.fileChanged(this, from, before, new Uint8Array(n));
-    }
+    // Mapped bytes between the old and the new end read as zeros (Linux zeroes the partial page either way).
+    this.zeroViews(Math.min(len, data.size), Math.max(len, data.size));
     data.truncate(len);
     this.touchModified();
     return null;
+  }
+
+  /** Show [from, to) of the file as zeros in every mapping of it (its end moved over that range). */
+  private zeroViews(from: number, to: number): void {
+    const n = Math.min(to, from + MAX_VIEW_ZERO) - from;
+    if (n <= 0 || !this.spaces.size) return;
+    const before = this.data ? this.data.slice(from, n) : new Uint8Array(n);
+    for (const s of this.spaces) s.fileChanged(this, from, before, new Uint8Array(n));
   }
 
   /** fallocate mode 0: allocate [off, off+len), growing the file. */
@@ -342,16 +347,22 @@ export class FileInode extends Inode implements MappedFile {
   writeBack(offset: number, bytes: Uint8Array): void {
     // A file still in its lower layer is only ever mapped read-only: nothing to keep.
     const data = this.data;
-    if (!data || offset >= data.size) return;
-    const n = Math.min(bytes.length, data.size - offset);
-    const before = data.slice(offset, n);
-    const after = bytes.subarray(0, n);
-    if (Buffer.compare(before, after) === 0) return;
-    data.write(offset, after, true);
-    this.upper = true;
-    this.touchModified();
-    // Other views of the file (another shared mapping, an untouched private page) see the stores now.
-    for (const s of this.spaces) s.fileChanged(this, offset, before, after);
+    if (!data) return;
+    const end = Math.min(offset + bytes.length, data.size);
+    // Only another view of these bytes needs telling (the one written back has them).
+    const others = this.spaces.size > 1 || [...this.spaces].some((s) => s.viewsOf(this, offset, bytes.length).length > 1);
+    // Page by page, so that a page the mapping never changed is not allocated (a hole stays a hole).
+    for (let at = offset; at < end; at = (Math.floor(at / BLOCK) + 1) * BLOCK) {
+      const stop = Math.min(end, (Math.floor(at / BLOCK) + 1) * BLOCK);
+      const before = data.slice(at, stop - at);
+      const after = bytes.subarray(at - offset, stop - offset);
+      if (Buffer.compare(before, after) === 0) continue;
+      data.write(at, after, true);
+      this.upper = true;
+      this.touchModified();
+      // Other views of the file (another shared mapping, an untouched private page) see the stores now.
+      if (others) for (const s of this.spaces) s.fileChanged(this, at, before, after);
+    }
   }
 
   attach(space: AddressSpace): void {
