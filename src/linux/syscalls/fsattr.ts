@@ -8,6 +8,7 @@ import { InodeFile, PathFile, RegularFile } from '../files/vfs-files.js';
 import type { LinuxKernel } from '../kernel.js';
 import { Struct } from '../structs.js';
 import { DirInode, type Inode, type Timespec } from '../vfs/inode.js';
+import { OpenFileInode } from '../vfs/proc.js';
 import type { FsStats } from '../vfs/vfs.js';
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, pathArg } from './paths.js';
 import { AT_FDCWD, type HandlerTable, type Ret } from './types.js';
@@ -25,11 +26,14 @@ function inodeAt(k: LinuxKernel, dirfd: number, addr: bigint, flags: number, nul
   return k.lookup(dirfd, arg.path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
 }
 
-/** The inode behind a descriptor (O_PATH ones only where the call accepts them). */
+/**
+ * The inode behind a descriptor (O_PATH ones only where the call accepts them); a pipe or
+ * standard stream stands for itself (fchmod of a pipe succeeds on Linux, changing nothing here).
+ */
 function fdInode(k: LinuxKernel, fd: number, pathOk: boolean): Inode | Errno {
   const f = k.file(fd);
   if (!f || (!pathOk && f instanceof PathFile)) return 'EBADF';
-  return f instanceof InodeFile ? f.inode : 'EPERM';
+  return f instanceof InodeFile ? f.inode : new OpenFileInode(k.vfs.core, f);
 }
 
 const done = (e: Errno | null): Ret => e ?? 0n;
