@@ -3,9 +3,8 @@
 // replay) and writes where the guest's stderr goes, the same terminal.
 
 import type { Errno } from '../errno.js';
-import type { HostStdin } from './stdio.js';
-import { encodeTermios, Struct } from '../structs.js';
-import { TCGETS, TIOCGWINSZ, type ReadResult, type WriteResult } from './file.js';
+import { terminalIoctl, type HostStdin } from './stdio.js';
+import type { ReadResult, WriteResult } from './file.js';
 import { InodeFile } from './vfs-files.js';
 import type { Inode } from '../vfs/inode.js';
 
@@ -34,8 +33,6 @@ export class TtyFile extends InodeFile {
   }
 
   override ioctl(request: number): Uint8Array | Errno {
-    if (request === TCGETS) return encodeTermios();
-    if (request === TIOCGWINSZ) return new Struct(8).u16(0, 24).u16(2, 80).bytes;
-    return 'ENOTTY';
+    return terminalIoctl(request);
   }
 }
