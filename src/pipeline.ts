@@ -9,6 +9,7 @@ import { refineFaultPc } from './emu/exact-pc.js';
 import { DEFAULT_MEM_LIMIT, Machine, type MemoryFault, type OutputSink, type ProcessSpec, type RunLimits } from './emu/machine.js';
 import { RunInputs } from './linux/fs.js';
 import type { UnsupportedCall } from './linux/kernel.js';
+import type { OverlayChanges } from './linux/vfs/export.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
@@ -26,8 +27,15 @@ export interface EmuRequest {
   env: readonly string[];
   limits: RunLimits;
   output: OutputSink;
-  /** Directory the guest sees as "/" (read-only); none by default. */
+  /** Directory the guest sees as "/" (a read-only layer under its private overlay); none by default. */
   fsRoot?: string | null;
+  /** --fs-limit: bytes the guest's file-system overlay may hold (default 256 MiB). */
+  fsLimit?: number;
+  /**
+   * Called once, with what the guest changed in its file system, when the run stops
+   * (from the first run, never from the exact-pc replay): --fs-out.
+   */
+  onFileSystem?: (changes: OverlayChanges) => void;
   /** Unknown system calls end the run (SIGSYS) instead of returning -ENOSYS. */
   strict?: boolean;
   /** Most guest memory mapped at once (default 1 GiB). */
@@ -132,6 +140,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     env: req.env,
     output: req.output,
     fsRoot: req.fsRoot ?? null,
+    fsLimit: req.fsLimit,
     strict: req.strict ?? false,
     memLimit: req.memLimit ?? DEFAULT_MEM_LIMIT,
     // The guest sees itself at the root of its own file system: an absolute path (glibc's
@@ -195,6 +204,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       if (steps) breakDesc += ` after ${steps} step${steps === 1 ? '' : 's'}`;
     }
     const ranMs = performance.now() - began;
+    req.onFileSystem?.(machine.fileSystemChanges());
     const base = {
       arch: arch.name,
       ptrSize: arch.ptrSize,

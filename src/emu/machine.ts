@@ -5,13 +5,15 @@
 import type { Arch } from '../arch/index.js';
 import type { Signal } from '../arch/signals.js';
 import { RunInputs } from '../linux/fs.js';
+import { collectChanges, type OverlayChanges } from '../linux/vfs/export.js';
 import { GUEST_GID, GUEST_UID, LinuxKernel, type UnsupportedCall } from '../linux/kernel.js';
 import { AddressSpace, MemoryLimitError, PROT_EXEC, PROT_READ, PROT_WRITE, type MemoryBackend } from '../linux/mm.js';
 import { InputError } from '../loader/errors.js';
+import { PT_LOAD } from '../loader/elf.js';
 import { isCode, type GuestImage } from '../loader/image.js';
 import { buildProcessStack } from '../loader/process.js';
 import { UC_ERR, UC_MEM, UC_PROT } from './consts.js';
-import { Engine, errorName } from './unicorn.js';
+import { Engine, errorName, unicornVersion } from './unicorn.js';
 
 export type Access = 'read' | 'write' | 'fetch';
 
@@ -59,8 +61,10 @@ export interface ProcessSpec {
   argv: readonly string[];
   env: readonly string[];
   output: OutputSink;
-  /** Directory the guest sees as "/" (read-only); null for none. */
+  /** Directory the guest sees as "/" (a read-only layer under its private, writable overlay); null for an empty root. */
   fsRoot: string | null;
+  /** --fs-limit: bytes the overlay may hold (default 256 MiB). */
+  fsLimit?: number;
   /** Unknown system calls stop the run as SIGSYS instead of returning -ENOSYS. */
   strict: boolean;
   /** Most guest memory mapped at once, in bytes. */
@@ -134,7 +138,18 @@ export class Machine {
     });
     this.kernel = new LinuxKernel(
       { arch: this.arch, reg: (id) => engine.regRead(id), setReg: (id, v) => engine.regWrite(id, v), mem: this.memory, output: spec.output, deadline: () => this.deadlineAt },
-      { fsRoot: spec.fsRoot, strict: spec.strict, exePath: spec.exePath, inputs: spec.inputs, warn: spec.warn },
+      {
+        fsRoot: spec.fsRoot,
+        fsLimit: spec.fsLimit,
+        strict: spec.strict,
+        exePath: spec.exePath,
+        exeImage: { bytes: image.elf.bytes, segments: image.elf.segments.filter((s) => s.type === PT_LOAD && s.memsz > 0n) },
+        argv: spec.argv,
+        env: spec.env,
+        engineVersion: unicornVersion(),
+        inputs: spec.inputs,
+        warn: spec.warn,
+      },
     );
   }
 
@@ -153,6 +168,7 @@ export class Machine {
       for (const r of image.regions) for (const d of r.data) engine.memWrite(d.addr, d.bytes);
       const ps = buildProcessStack(image, spec.argv, spec.env, { uid: GUEST_UID, gid: GUEST_GID }, spec.execFn ?? spec.argv[0] ?? '');
       engine.memWrite(ps.base, ps.bytes);
+      m.kernel.auxv = ps.auxv;
       engine.regWrite(arch.regs.sp, ps.sp);
       for (const { id, value } of arch.initialRegisters ?? []) engine.regWrite(id, value);
       m.installHooks();
@@ -161,6 +177,12 @@ export class Machine {
       engine.close();
       throw e;
     }
+  }
+
+  /** What the guest changed in its file system so far (for --fs-out); shared mappings are written back first. */
+  fileSystemChanges(): OverlayChanges {
+    this.memory.flushAll();
+    return collectChanges(this.kernel.vfs);
   }
 
   /** System calls the guest made that crashlab does not implement (each returned -ENOSYS). */
