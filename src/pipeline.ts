@@ -72,6 +72,8 @@ export interface Fault {
 
 export interface Crash {
   arch: ArchName;
+  /** The emulator that ran the guest, e.g. "unicorn 2.1.4". */
+  engine: string;
   ptrSize: 4 | 8;
   elf: string;
   outcome: Outcome;
@@ -113,11 +115,17 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
   };
   const machine = Machine.create(image, spec);
   try {
+    const engineWarning = machine.engineWarning;
+    if (engineWarning) req.warn?.(engineWarning);
     const began = performance.now();
-    const ev = machine.run(req.limits);
+    // A pause (a hook asked the engine to stop) is not an outcome: run on to the deadline.
+    const limits = { ...req.limits, deadline: began + req.limits.timeoutMs };
+    let ev = machine.run(limits);
+    while (ev.kind === 'paused') ev = machine.run(limits);
     const ranMs = performance.now() - began;
     const base = {
       arch: arch.name,
+      engine: machine.engineVersion,
       ptrSize: arch.ptrSize,
       elf: req.displayPath ?? req.path,
       debugInfo: symbolizer.hasDebugInfo,
@@ -131,8 +139,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     if (ev.kind === 'signal') {
       let pc = ev.pc;
       let pcExact = ev.pcExact;
-      if (!pcExact && ev.memory) {
-        // The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
+      if (!pcExact && ev.memory && !machine.fastPath) {
+        // Unicorn 2.0.1 only (2.1's fault pc is exact). The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
         // slower): give it four times that time, whatever --timeout was (that bounds
         // runaway guests, not this).
         const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };
