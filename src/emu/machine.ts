@@ -168,9 +168,11 @@ export class Machine {
     this.arch = image.arch;
     this.fastPath = engine.hasVirtualTlb;
     this.untilPage = ((1n << BigInt(this.arch.ptrSize * 8)) - 1n) & ~BigInt(engine.pageSize - 1);
-    // Every change of what a TLB fill would answer flushes the TLB; a page that becomes
-    // executable loses the blocks translated from it before (its bytes may be new code,
-    // written while it was writable and not executable, which 2.1 does not track).
+    // Every change of what a TLB fill would answer flushes the TLB. Translated blocks over
+    // pages that were executable are dropped before the change (else a jump found in the
+    // engine's jump cache still runs a page made non-executable: qemu-user 7.2 does run
+    // it), and over pages that become executable after it (their bytes may be new code,
+    // written while the page was not executable, which 2.1 does not track).
     // uc_mem_map/protect/unmap and the block removal translate addresses as fetches inside
     // the engine (uc_invalidate_tb: get_page_addr_code), which asks the fill hook before the
     // address space has recorded the change; a refusal there would stop the guest. So the
@@ -178,6 +180,7 @@ export class Machine {
     const change = (a: bigint, n: bigint, prot: number, op: () => void) => {
       this.fillOverride = UC_PROT.ALL;
       try {
+        if (engine.regions().some((r) => r.begin < a + n && a <= r.end && r.perms & UC_PROT.EXEC)) engine.tbRemoveCache(a, a + n);
         op();
         if (prot & PROT_EXEC) engine.tbRemoveCache(a, a + n);
       } finally {
@@ -273,13 +276,13 @@ export class Machine {
     const { engine, arch } = this;
     const syscall = (pcOfInsn: bigint) => {
       const r = this.kernel.syscall();
-      this.afterSyscall?.(this);
       if (r.kind === 'exit') this.stopWith({ kind: 'exit', code: r.code });
       else if (r.kind === 'signal') {
         const after = r.pc === 'after';
         this.signalAt(r, after ? pcOfInsn + BigInt(arch.syscallInsnSize) : pcOfInsn, true, undefined, after);
       }
       else if (r.kind === 'hang') this.stopWith({ kind: 'hang', reason: r.reason, pc: pcOfInsn + BigInt(arch.syscallInsnSize) });
+      this.afterSyscall?.(this); // after the call's own stop event, which a pause() here does not override
     };
     engine.onInterrupt((intno) => {
       const pc = engine.regRead(arch.regs.pc);
@@ -408,7 +411,16 @@ export class Machine {
       engine.useVirtualTlb(true);
       engine.tlbFlush();
     }
-    const found = fault as MemoryFault | null;
+    let found = fault as MemoryFault | null;
+    if (found) {
+      // The hook gets a physical address, which 2.1.4 cuts to the CPU's physical width (52
+      // bits on x86-64); the refused fill had the virtual page: keep its upper bits.
+      const page = BigInt(r.page);
+      const low = (1n << 52n) - 1n;
+      if (page >> 52n && (found.address & low) >> 12n === (page & low) >> 12n) {
+        found = { ...found, address: (page & ~low) | (found.address & low) };
+      }
+    }
     if (found) {
       const pc = found.access === 'fetch' ? found.address : at;
       return { kind: 'signal', signal: 'SIGSEGV', reason: describeFault(this.image, found), pc, pcExact: true, memory: found };
