@@ -23,6 +23,21 @@
 // - onMemInvalid: covers every address, so on 2.1 it keeps every store on the slow path
 //   (about 8x per store): the 2.1 fast path does not install it.
 //
+// Exit checks (2.1). Unicorn 2.1.4 translates every guest load and store followed by a call
+// of its helper check_exit_request (qemu/tcg/tcg-op.c), which costs more than the access
+// itself: it is how a hook's uc_emu_stop takes effect right after the access or instruction
+// that ran the hook. A run with no code, block or memory-access hook and no instruction
+// count stops only at block starts, at exceptions (faults, traps, system calls) and from the
+// timeout thread, none of which needs these checks; the check at each block start stays.
+// So while an engine has none of those hooks and no count, crashlab sets the engine's
+// translation-time switch for them off (uc_struct.no_exit_request, which Unicorn itself sets
+// inside AArch32 IT blocks). Its offset is private to the build: it is read from the
+// library's own check_exit_request_<arch> code (`cmpb $0, off(%rsi)` after loading
+// tcg_ctx->uc), the same in all four arch copies, else the switch is left alone.
+// Adding such a hook or counting turns the checks back on (and drops the translated blocks,
+// since the switch acts when a block is translated). 3x to 4.5x on store-heavy guests
+// (bench/emu-vs-qemu.mjs; CRASHLAB_UNICORN_EXIT_CHECKS=always keeps them on to compare).
+//
 // Facts about 2.0.1 that shape this file (measured, see also /work/shared/unicorn-notes.md):
 // - koffi 3.3.4 passes uint64_t callback arguments as *signed* 64-bit values: a Number when
 //   it fits in 53 bits, else a BigInt, and values >= 2^63 arrive negative. Struct decoding
@@ -160,6 +175,8 @@ interface Native {
   /** Why a better library was passed over (the fallback warning), or null. */
   warning: string | null;
   tlbEntry: TypeObject;
+  /** Offset of uc_struct.no_exit_request in this build (2.1), or null when not found. */
+  exitCheckOffset: number | null;
 }
 
 let native: Native | null = null;
@@ -216,10 +233,49 @@ function loadOnce(): Native {
       const why = passedOver.length ? passedOver.join('; ') : 'Unicorn 2.1 was not fetched (run scripts/setup.sh)';
       warning = `engine: the system's Unicorn ${formatVersion(version)} (${why}); guests run slower and memory faults are replayed for an exact pc`;
     }
-    return { api: api as unknown as UcApi, cb: cb as Native['cb'], version, library: choice, warning, tlbEntry };
+    const exitCheckOffset = version >= VERSION_2_1 && process.env.CRASHLAB_UNICORN_EXIT_CHECKS !== 'always'
+      ? findExitCheckSwitch(choice.file)
+      : null;
+    return { api: api as unknown as UcApi, cb: cb as Native['cb'], version, library: choice, warning, tlbEntry, exitCheckOffset };
   }
   throw new UnicornUnavailableError(
     `libunicorn 2 is not installed (run scripts/setup.sh, or apt-get install libunicorn2): ${lastError}`);
+}
+
+/**
+ * The offset of uc_struct.no_exit_request, read from the code of the library's
+ * check_exit_request_<arch> functions (x86-64 host code):
+ *   48 8b b7 <d32>   mov <d32>(%rdi), %rsi     ; tcg_ctx->uc
+ *   80 be <o32> 00   cmpb $0x0, <o32>(%rsi)    ; uc->no_exit_request
+ * null unless all four arch copies have that sequence with one offset.
+ */
+function findExitCheckSwitch(file: string): number | null {
+  try {
+    const dl = koffi.load('libc.so.6');
+    const dlopen = dl.func('void *dlopen(const char *file, int mode)');
+    const dlsym = dl.func('void *dlsym(void *handle, const char *name)');
+    const RTLD_NOW_NOLOAD = 0x2 | 0x4;
+    const handle = dlopen(file, RTLD_NOW_NOLOAD);
+    if (!handle) return null;
+    let found: number | null = null;
+    for (const arch of ['x86_64', 'aarch64', 'riscv32', 'riscv64']) {
+      const fn = dlsym(handle, `check_exit_request_${arch}`);
+      if (!fn) return null;
+      const code = new Uint8Array(koffi.view(fn, 96));
+      let offset: number | null = null;
+      for (let i = 0; i + 14 <= code.length; i++) {
+        if (code[i] === 0x48 && code[i + 1] === 0x8b && code[i + 2] === 0xb7 && code[i + 7] === 0x80 && code[i + 8] === 0xbe && code[i + 13] === 0x00) {
+          offset = new DataView(code.buffer, code.byteOffset + i + 9, 4).getInt32(0, true);
+          break;
+        }
+      }
+      if (offset === null || offset <= 0 || offset > 0x10000 || (found !== null && found !== offset)) return null;
+      found = offset;
+    }
+    return found;
+  } catch {
+    return null;
+  }
 }
 
 function formatVersion(v: number): string {
@@ -335,7 +391,13 @@ interface HookRecord {
   hh: number | bigint;
   ptr: bigint;
   live: boolean;
+  /** A code, block or memory-access hook: its uc_emu_stop needs the exit checks. */
+  stops: boolean;
 }
+
+/** Hook types whose callbacks run between instructions or accesses of a block. */
+const STOP_HOOK_TYPES = UC_HOOK.CODE | UC_HOOK.BLOCK | UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE | UC_HOOK.MEM_FETCH |
+  UC_HOOK.MEM_READ_AFTER | UC_HOOK.MEM_INVALID;
 
 /** One Unicorn engine instance. Not thread-safe; hooks run synchronously inside start(). */
 export class Engine {
@@ -356,6 +418,10 @@ export class Engine {
   /** Contexts allocated by contextSave and not yet freed (freed by close()). */
   private readonly contexts = new Set<EngineContext>();
   private readonly tlbEntry: TypeObject;
+  /** A view of uc_struct.no_exit_request (see "Exit checks" above), or null. */
+  private readonly exitSwitch: Uint8Array | null;
+  /** Live code, block and memory-access hooks: while any exists the exit checks are on. */
+  private stopHooks = 0;
 
   private constructor(uc: UcHandle, api: UcApi, readonly arch: number, readonly mode: number) {
     this.uc = uc;
@@ -363,6 +429,8 @@ export class Engine {
     const n = load();
     this.hasVirtualTlb = n.version >= VERSION_2_1;
     this.tlbEntry = n.tlbEntry;
+    this.exitSwitch = n.exitCheckOffset === null ? null : new Uint8Array(koffi.view(BigInt(uc) + BigInt(n.exitCheckOffset), 1));
+    if (this.exitSwitch) this.exitSwitch[0] = 1; // no block is translated yet
     const page = new Uint32Array(1);
     const rc = api.uc_ctl(uc, CTL_PAGE_SIZE_READ, 'void *', page);
     this.pageSize = rc === 0 && page[0] ? page[0] : 4096;
@@ -538,12 +606,14 @@ export class Engine {
     const uc = this.handle('uc_emu_start');
     if (this.running) throw new Error('Engine.start() called re-entrantly from a hook');
     this.pending = null;
+    if (count > 0) this.exitChecks(true); // the count's stop comes from a code hook
     this.running = true;
     let rc: number;
     try {
       rc = this.api.uc_emu_start(uc, begin, until, timeoutUs, count);
     } finally {
       this.running = false;
+      if (this.stopHooks === 0) this.exitChecks(false);
       if (this.deferred.length) {
         for (const ptr of this.deferred) koffi.unregister(ptr);
         this.deferred = [];
@@ -555,6 +625,23 @@ export class Engine {
       throw pending.error;
     }
     return rc;
+  }
+
+  /**
+   * Whether the engine checks for a stop request after every load and store (see "Exit
+   * checks" at the top). Acts on blocks translated from now on, so a change drops the
+   * translated blocks. Without the switch (2.0.1, or not found) the checks are always on.
+   */
+  private exitChecks(on: boolean): void {
+    const sw = this.exitSwitch;
+    if (!sw || sw[0] === (on ? 0 : 1) || this.uc === null) return;
+    sw[0] = on ? 0 : 1;
+    this.api.uc_ctl(this.uc, CTL_TB_FLUSH);
+  }
+
+  /** True while loads and stores are followed by a stop-request check (hooks that stop need it). */
+  get exitChecksOn(): boolean {
+    return !this.exitSwitch || this.exitSwitch[0] === 0;
   }
 
   /** uc_emu_stop; usable from inside a hook. */
@@ -587,8 +674,10 @@ export class Engine {
       if (insn !== undefined) args.push(String(insn));
       throw new UnicornError(rc, 'uc_hook_add', args);
     }
-    const rec: HookRecord = { hh: hh[0], ptr, live: true };
+    const stops = (type & STOP_HOOK_TYPES) !== 0;
+    const rec: HookRecord = { hh: hh[0], ptr, live: true, stops };
     this.hooks.add(rec);
+    if (stops && this.stopHooks++ === 0) this.exitChecks(true);
     return { remove: () => this.removeHook(rec) };
   }
 
@@ -596,6 +685,7 @@ export class Engine {
     if (!rec.live) return;
     rec.live = false;
     this.hooks.delete(rec);
+    if (rec.stops && --this.stopHooks === 0 && !this.running) this.exitChecks(false);
     const rc = this.uc === null ? 0 : this.api.uc_hook_del(this.uc, rec.hh);
     // Unicorn 2 only marks a deleted hook; its trampoline must stay valid until start() returns.
     if (this.running) this.deferred.push(rec.ptr);
