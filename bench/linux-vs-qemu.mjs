@@ -29,7 +29,7 @@ for (const a of ARCHES) {
     process.exit(2);
   }
 }
-if (!existsSync(path.join(ROOT, 'dist/crashlab.mjs'))) {
+if (!existsSync(path.join(ROOT, 'dist/crashlab.cjs'))) {
   console.error('bench: build first (npm run build)');
   process.exit(2);
 }

@@ -14,7 +14,7 @@ import { versionText } from './version.js';
 export async function main(argv: string[]): Promise<number> {
   // Handled before yargs so that only --version loads the engine (to name its version).
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write(await versionText());
+    process.stdout.write(versionText());
     return 0;
   }
   let code = 0;

@@ -1,14 +1,15 @@
 // `crashlab --version`: crashlab's own version and the engine it runs guests on.
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { engineDescription } from '../emu/unicorn.js';
 
-export async function versionText(): Promise<string> {
-  // package.json sits two levels above both dist/crashlab.mjs's and dist/src/cli's parent.
+export function versionText(): string {
+  // package.json is one level above dist/crashlab.cjs (the CLI bundle) and three above
+  // dist/src/cli/version.js.
   let version = 'unknown';
   for (const rel of ['../package.json', '../../../package.json']) {
     try {
-      version = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')).version;
+      version = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')).version;
       break;
     } catch {
       // try the next layout

@@ -27,7 +27,7 @@ export const FETCHED_LIBRARY = '.unicorn/libunicorn.so.2';
 
 /**
  * The fetched library beside this module's repository: this file runs as
- * dist/src/emu/library.js (tests) or inside dist/crashlab.mjs (the CLI bundle), so the
+ * dist/src/emu/library.js (tests) or inside dist/crashlab.cjs (the CLI bundle), so the
  * root is found by looking upward for .unicorn/ (a few stat calls).
  */
 function fetchedLibrary(): string | null {
