@@ -135,6 +135,13 @@ interface Refusal {
   access: number;
 }
 
+/**
+ * Largest TLB the fill hook grows the engine's to: as many entries as 1 GiB has target
+ * pages (2^18 for 4 KiB pages, 2^20 for AArch64's 1 KiB pages; 48 bytes each with the I/O
+ * entry, so 12 or 48 MiB, only for guests whose working set needs it).
+ */
+const TLB_REACH = 1 << 30;
+
 /** Most single steps faultFromRefusal takes to reach the faulting instruction (a fetch refused mid-block). */
 const MAX_STEPS_TO_FAULT = 64;
 
@@ -148,6 +155,11 @@ export class Machine {
   readonly fastPath: boolean;
   /** The first TLB fill refused during the current run() (fast path). */
   private refused: Refusal | null = null;
+  /** Our estimate of the engine's TLB entries (QEMU's CPU_TLB_DYN_DEFAULT_BITS at first). */
+  private tlbEntries = 256;
+  private fillsSinceFlush = 0;
+  /** The fill hook stopped the engine to grow the TLB. */
+  private growTlb = false;
   /** Non-zero: what the fill hook answers for every page (while dropping translated blocks). */
   private fillOverride = 0;
   /** The page of run()'s `until` address (all ones), as the fill hook gets it. */
@@ -186,6 +198,7 @@ export class Machine {
       } finally {
         this.fillOverride = 0;
         engine.tlbFlush();
+        this.fillsSinceFlush = 0;
       }
     };
     const backend: MemoryBackend = {
@@ -303,7 +316,18 @@ export class Machine {
       const memory = this.memory;
       engine.onTlbFill((page, access) => {
         const perms = this.fillOverride || ucPerms(memory.protAt(page));
-        if (perms & (NEEDED[access] ?? 0)) return perms;
+        if (perms & (NEEDED[access] ?? 0)) {
+          // QEMU's TLB starts with 256 entries and grows only when a flush finds it more
+          // than 70% used (cputlb.c, tlb_mmu_resize_locked); the guest's mappings rarely
+          // change, so a working set larger than the TLB would take a JS fill on almost
+          // every access (randmem: one per access). So after as many fills as the TLB has
+          // entries, stop at the next block and flush: the TLB doubles, up to TLB_REACH.
+          if (++this.fillsSinceFlush >= this.tlbEntries && this.tlbEntries < TLB_REACH / engine.pageSize && !this.counting) {
+            this.growTlb = true;
+            engine.stop();
+          }
+          return perms;
+        }
         // The first refusal is the fault. Whenever 2.1.4 stops (a refusal, uc_emu_stop, the
         // count running out) it also asks for a fetch of run()'s `until` page, the top page
         // of the address space, which no guest maps: refused without being a fault.
@@ -347,9 +371,21 @@ export class Machine {
     this.event = null;
     this.refused = null;
     this.lastMemFault = null;
-    const begin = this.engine.regRead(this.arch.regs.pc);
-    const timeoutUs = Math.max(1, Math.round((deadline - began) * 1000));
-    const err = this.engine.start(begin, until, timeoutUs, limits.maxInsns);
+    let err: number;
+    for (;;) {
+      const begin = this.engine.regRead(this.arch.regs.pc);
+      const timeoutUs = Math.max(1, Math.round((deadline - performance.now()) * 1000));
+      this.growTlb = false;
+      err = this.engine.start(begin, until, timeoutUs, limits.maxInsns);
+      // (a stop makes 2.1.4 refuse the fetch of the `until` page: UC_ERR_EXCEPTION, no refusal)
+      const plainStop = err === UC_ERR.OK || (err === UC_ERR.EXCEPTION && !this.refused);
+      if (!this.growTlb || this.event || !plainStop || performance.now() >= deadline) break;
+      // The fill hook asked for a larger TLB (see onTlbFill below): flush, so QEMU doubles
+      // it, and continue at the next block (resuming is exact on 2.1).
+      this.tlbEntries *= 2;
+      this.engine.tlbFlush();
+      this.fillsSinceFlush = 0;
+    }
     const elapsedMs = performance.now() - began;
     const ev = this.stopEvent(err, until, limits, elapsedMs, deadline - began);
     if (ev.kind !== 'paused' && (ev.kind !== 'timeout' || !this.resumableAfterTimeout)) this.finished = true;

@@ -29,8 +29,12 @@
 // that ran the hook. A run with no code, block or memory-access hook and no instruction
 // count stops only at block starts, at exceptions (faults, traps, system calls) and from the
 // timeout thread, none of which needs these checks; the check at each block start stays.
-// So while an engine has none of those hooks and no count, crashlab sets the engine's
-// translation-time switch for them off (uc_struct.no_exit_request, which Unicorn itself sets
+// In the default (CPU) TLB mode a store to a read-only or unmapped page returns from the
+// store helper without storing and without leaving the block, and relies on the check that
+// follows; with the virtual TLB every such access is refused at the TLB fill, which leaves
+// at once (a longjmp), before any helper error path. So while an engine runs the virtual
+// TLB with none of those hooks and no count, crashlab sets the engine's translation-time
+// switch for the checks off (uc_struct.no_exit_request, which Unicorn itself sets
 // inside AArch32 IT blocks). Its offset is private to the build: it is read from the
 // library's own check_exit_request_<arch> code (`cmpb $0, off(%rsi)` after loading
 // tcg_ctx->uc), the same in all four arch copies, else the switch is left alone.
@@ -422,6 +426,10 @@ export class Engine {
   private readonly exitSwitch: Uint8Array | null;
   /** Live code, block and memory-access hooks: while any exists the exit checks are on. */
   private stopHooks = 0;
+  /** uc_emu_start runs with an instruction count (its stop comes from a code hook). */
+  private counting = false;
+  /** UC_TLB_VIRTUAL is on (set by useVirtualTlb). */
+  private virtualTlb = false;
 
   private constructor(uc: UcHandle, api: UcApi, readonly arch: number, readonly mode: number) {
     this.uc = uc;
@@ -430,7 +438,7 @@ export class Engine {
     this.hasVirtualTlb = n.version >= VERSION_2_1;
     this.tlbEntry = n.tlbEntry;
     this.exitSwitch = n.exitCheckOffset === null ? null : new Uint8Array(koffi.view(BigInt(uc) + BigInt(n.exitCheckOffset), 1));
-    if (this.exitSwitch) this.exitSwitch[0] = 1; // no block is translated yet
+    // The checks stay on until the virtual TLB is on (useVirtualTlb): see "Exit checks".
     const page = new Uint32Array(1);
     const rc = api.uc_ctl(uc, CTL_PAGE_SIZE_READ, 'void *', page);
     this.pageSize = rc === 0 && page[0] ? page[0] : 4096;
@@ -606,14 +614,16 @@ export class Engine {
     const uc = this.handle('uc_emu_start');
     if (this.running) throw new Error('Engine.start() called re-entrantly from a hook');
     this.pending = null;
-    if (count > 0) this.exitChecks(true); // the count's stop comes from a code hook
+    this.counting = count > 0; // the count's stop comes from a code hook
+    this.updateExitChecks();
     this.running = true;
     let rc: number;
     try {
       rc = this.api.uc_emu_start(uc, begin, until, timeoutUs, count);
     } finally {
       this.running = false;
-      if (this.stopHooks === 0) this.exitChecks(false);
+      this.counting = false;
+      this.updateExitChecks();
       if (this.deferred.length) {
         for (const ptr of this.deferred) koffi.unregister(ptr);
         this.deferred = [];
@@ -632,9 +642,11 @@ export class Engine {
    * checks" at the top). Acts on blocks translated from now on, so a change drops the
    * translated blocks. Without the switch (2.0.1, or not found) the checks are always on.
    */
-  private exitChecks(on: boolean): void {
+  private updateExitChecks(): void {
     const sw = this.exitSwitch;
-    if (!sw || sw[0] === (on ? 0 : 1) || this.uc === null) return;
+    if (!sw || this.uc === null) return;
+    const on = !this.virtualTlb || this.stopHooks > 0 || this.counting;
+    if (sw[0] === (on ? 0 : 1)) return;
     sw[0] = on ? 0 : 1;
     this.api.uc_ctl(this.uc, CTL_TB_FLUSH);
   }
@@ -677,7 +689,7 @@ export class Engine {
     const stops = (type & STOP_HOOK_TYPES) !== 0;
     const rec: HookRecord = { hh: hh[0], ptr, live: true, stops };
     this.hooks.add(rec);
-    if (stops && this.stopHooks++ === 0) this.exitChecks(true);
+    if (stops && this.stopHooks++ === 0) this.updateExitChecks();
     return { remove: () => this.removeHook(rec) };
   }
 
@@ -685,7 +697,7 @@ export class Engine {
     if (!rec.live) return;
     rec.live = false;
     this.hooks.delete(rec);
-    if (rec.stops && --this.stopHooks === 0 && !this.running) this.exitChecks(false);
+    if (rec.stops && --this.stopHooks === 0 && !this.running) this.updateExitChecks();
     const rc = this.uc === null ? 0 : this.api.uc_hook_del(this.uc, rec.hh);
     // Unicorn 2 only marks a deleted hook; its trampoline must stay valid until start() returns.
     if (this.running) this.deferred.push(rec.ptr);
@@ -893,6 +905,8 @@ export class Engine {
       ? this.api.uc_ctl(this.handle('uc_ctl'), CTL_TLB_TYPE, 'int', on ? UC_TLB.VIRTUAL : UC_TLB.CPU)
       : UC_ERR.ARG;
     if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_tlb_mode', [on ? 'UC_TLB_VIRTUAL' : 'UC_TLB_CPU']);
+    this.virtualTlb = on;
+    this.updateExitChecks();
   }
 
   /**
