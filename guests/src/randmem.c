@@ -4,7 +4,7 @@
 #include "sys.h"
 
 #ifndef ITERATIONS
-#define ITERATIONS 8000000UL
+#define ITERATIONS 24000000UL
 #endif
 #define WORDS (64UL << 20) /* 256 MiB of 4-byte words */
 

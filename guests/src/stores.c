@@ -5,7 +5,7 @@
 #include "sys.h"
 
 #ifndef ROUNDS
-#define ROUNDS 2500
+#define ROUNDS 20000
 #endif
 #define N 4096
 
