@@ -7,21 +7,23 @@
 // TLB miss, gets a number where it fits). The normal run path installs no per-instruction
 // JS hook; hooks are opt-in and each costs a JS call per event.
 //
-// What each hook costs on the fast path (Unicorn 2.1.4, virtual TLB with a fill hook,
-// x86-64 guest; measured by bench/engine-hooks.mjs, ns per loop iteration of a
-// store + load loop; see the README's engine table for the figures):
-// - onTlbFill: one JS call per TLB miss only (about 1 us each); hits cost nothing.
-// - onCode(begin, end) on one address (a breakpoint): translated code checks the bound
-//   per instruction only in blocks whose pc range meets it; every instruction inside the
-//   range is a JS call. Adding it drops the cached blocks over the range (so a breakpoint
-//   set mid-run takes effect); blocks elsewhere keep full speed.
-// - onMemAccess(type, begin, end) (a watchpoint): every load or store of that type anywhere
-//   leaves the fast path for the slow helper, which checks the range (notdirty_write and
-//   the memory-hook checks in 2.1.4's cputlb.c); accesses inside the range are JS calls.
-//   The cost is on the whole guest while the hook exists: remove it when done.
+// What each hook costs on the fast path (Unicorn 2.1.4, virtual TLB with a fill hook, exit
+// checks off; `node bench/engine-hooks.mjs`, CPU ns per iteration of an x86-64 store + load
+// loop that costs 4.5 ns with no other hook):
+// - onTlbFill: one JS call per TLB miss only, about 1.5 us each; hits cost nothing.
+// - onCode(begin, end) on one address (a breakpoint): turns the exit checks back on for the
+//   whole guest (9.2 ns, 2x, while any code, block or memory-access hook exists); only
+//   blocks that contain the range call the hook, and every instruction inside the range is
+//   a JS call (202 ns on the loop's own instruction). Adding it drops the cached blocks
+//   over the range, so a breakpoint set mid-run takes effect.
+// - onMemAccess(type, begin, end) (a watchpoint): every load or store of that type
+//   anywhere leaves the fast path for the slow helper, which checks the range
+//   (uc_mem_hook_installed, notdirty_write in 2.1.4's cputlb.c): 38.9 ns (9x) with a write
+//   hook on bytes the loop never writes, 305 ns when every iteration writes the watched
+//   slot. The cost is on the whole guest while the hook exists: remove it when done.
 // - onInterrupt, onSyscallInsn, onInsnInvalid: nothing until the event.
 // - onMemInvalid: covers every address, so on 2.1 it keeps every store on the slow path
-//   (about 8x per store): the 2.1 fast path does not install it.
+//   (29 ns per store in the default TLB): the 2.1 fast path does not install it.
 //
 // Exit checks (2.1). Unicorn 2.1.4 translates every guest load and store followed by a call
 // of its helper check_exit_request (qemu/tcg/tcg-op.c), which costs more than the access
@@ -39,8 +41,10 @@
 // library's own check_exit_request_<arch> code (`cmpb $0, off(%rsi)` after loading
 // tcg_ctx->uc), the same in all four arch copies, else the switch is left alone.
 // Adding such a hook or counting turns the checks back on (and drops the translated blocks,
-// since the switch acts when a block is translated). 3x to 4.5x on store-heavy guests
-// (bench/emu-vs-qemu.mjs; CRASHLAB_UNICORN_EXIT_CHECKS=always keeps them on to compare).
+// since the switch acts when a block is translated). Measured: `crashlab emu --timeout 60
+// guests/build/x86-64/stores.elf` takes 2.6 s of CPU, 7.4 s with the checks kept on
+// (CRASHLAB_UNICORN_EXIT_CHECKS=always); a store costs 3.9 ns instead of 6.9
+// (bench/unicorn-stores.mjs).
 //
 // Facts about 2.0.1 that shape this file (measured, see also /work/shared/unicorn-notes.md):
 // - koffi 3.3.4 passes uint64_t callback arguments as *signed* 64-bit values: a Number when
