@@ -164,6 +164,8 @@ export class Machine {
   private fillOverride = 0;
   /** The page of run()'s `until` address (all ones), as the fill hook gets it. */
   private untilPage = 0n;
+  /** run() was called: the engine may hold translated blocks. */
+  private started = false;
   /** The guest ended (exit, signal, hang) or timed out where resuming is not exact. */
   private finished = false;
   /** Called after every system call the kernel handled (while the engine is stopped inside its hook). */
@@ -189,12 +191,14 @@ export class Machine {
     // the engine (uc_invalidate_tb: get_page_addr_code), which asks the fill hook before the
     // address space has recorded the change; a refusal there would stop the guest. So the
     // hook answers RWX during these calls, and the TLB is flushed after them.
+    // (Before the first run nothing is translated: the image and stack map without it.)
     const change = (a: bigint, n: bigint, prot: number, op: () => void) => {
       this.fillOverride = UC_PROT.ALL;
       try {
-        if (engine.regions().some((r) => r.begin < a + n && a <= r.end && r.perms & UC_PROT.EXEC)) engine.tbRemoveCache(a, a + n);
+        const translated = this.started;
+        if (translated && engine.regions().some((r) => r.begin < a + n && a <= r.end && r.perms & UC_PROT.EXEC)) engine.tbRemoveCache(a, a + n);
         op();
-        if (prot & PROT_EXEC) engine.tbRemoveCache(a, a + n);
+        if (translated && prot & PROT_EXEC) engine.tbRemoveCache(a, a + n);
       } finally {
         this.fillOverride = 0;
         engine.tlbFlush();
@@ -368,6 +372,7 @@ export class Machine {
     const began = performance.now();
     const deadline = limits.deadline ?? began + limits.timeoutMs;
     this.counting = limits.maxInsns > 0;
+    this.started = true;
     this.event = null;
     this.refused = null;
     this.lastMemFault = null;
