@@ -238,8 +238,8 @@ function loadOnce(): Native {
     const tlbEntry = koffi.struct('uc_tlb_entry', { paddr: 'uint64_t', perms: 'int' });
     let warning: string | null = null;
     if (choice.source === 'system' && version < VERSION_2_1) {
-      const why = passedOver.length ? passedOver.join('; ') : 'Unicorn 2.1 was not fetched (run scripts/setup.sh)';
-      warning = `engine: the system's Unicorn ${formatVersion(version)} (${why}); guests run slower and memory faults are replayed for an exact pc`;
+      const why = passedOver.length ? passedOver.join('; ') : 'Unicorn 2.1 is not in .unicorn/: run scripts/setup.sh';
+      warning = `engine: the system's Unicorn ${formatVersion(version)}, not 2.1 (${why}); guests run slower and memory faults are replayed for an exact pc`;
     }
     const exitCheckOffset = version >= VERSION_2_1 && process.env.CRASHLAB_UNICORN_EXIT_CHECKS !== 'always'
       ? findExitCheckSwitch(choice.file)
