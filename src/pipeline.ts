@@ -94,6 +94,8 @@ export interface Fault {
 
 export interface Crash {
   arch: ArchName;
+  /** The emulator that ran the guest, e.g. "unicorn 2.1.4". */
+  engine: string;
   ptrSize: 4 | 8;
   elf: string;
   outcome: Outcome;
@@ -181,14 +183,19 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     return { sp: regs.sp, result, frames };
   };
   try {
+    const engineWarning = machine.engineWarning;
+    if (engineWarning) req.warn?.(engineWarning);
     const began = performance.now();
+    // A pause (a hook asked the engine to stop) is not an outcome: run on to the deadline.
+    const limits = { ...req.limits, deadline: began + req.limits.timeoutMs };
     let breakDesc = '';
     if (req.breakAt) {
       const at = resolveLocation(req.breakAt.at, symbols);
       machine.breakAt(at);
       breakDesc = req.breakAt.at;
     }
-    let ev = machine.run(req.limits);
+    let ev = machine.run(limits);
+    while (ev.kind === 'paused') ev = machine.run(limits);
     if (ev.kind === 'breakpoint' && req.breakAt) {
       const steps = req.breakAt.stepi ?? 0;
       const report = (k: number, pc: bigint) => {
@@ -207,6 +214,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     req.onFileSystem?.(machine.fileSystemChanges());
     const base = {
       arch: arch.name,
+      engine: machine.engineVersion,
       ptrSize: arch.ptrSize,
       elf: req.displayPath ?? req.path,
       debugInfo: symbolizer.hasDebugInfo,
@@ -220,8 +228,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     if (ev.kind === 'signal') {
       let pc = ev.pc;
       let pcExact = ev.pcExact;
-      if (!pcExact && ev.memory) {
-        // The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
+      if (!pcExact && ev.memory && !machine.fastPath) {
+        // Unicorn 2.0.1 only (2.1's fault pc is exact). The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
         // slower): give it four times that time, whatever --timeout was (that bounds
         // runaway guests, not this).
         const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };

@@ -111,8 +111,17 @@ export interface AddressSpaceOptions {
   brkStart: bigint;
 }
 
+/** Mappings as sorted numbers, for protAt (the engine's TLB-fill hook asks on every TLB miss). */
+interface ProtIndex {
+  starts: Float64Array;
+  ends: Float64Array;
+  prots: Uint8Array;
+}
+
 export class AddressSpace {
   private maps: Mapping[] = [];
+  /** Rebuilt on the first protAt after any change of the mappings. */
+  private index: ProtIndex | null = null;
   private brkBase: bigint;
   private brkCur: bigint;
   readonly limit: bigint;
@@ -155,6 +164,7 @@ export class AddressSpace {
   }
 
   private coalesce(): void {
+    this.index = null;
     const out: Mapping[] = [];
     for (const m of this.maps) {
       const last = out[out.length - 1];
@@ -182,6 +192,36 @@ export class AddressSpace {
       if (at >= end) return true;
     }
     return false;
+  }
+
+  /**
+   * The PROT_* bits of the page holding addr (0 when unmapped). Called by the engine on
+   * every TLB miss, so it answers from a sorted numeric index (user addresses are below
+   * 2^53) with a binary search, not from the bigint mappings.
+   */
+  protAt(addr: number | bigint): number {
+    const a = typeof addr === 'number' ? addr : addr < BigInt(Number.MAX_SAFE_INTEGER) ? Number(addr) : -1;
+    if (a < 0) return 0;
+    let ix = this.index;
+    if (!ix) {
+      const n = this.maps.length;
+      ix = { starts: new Float64Array(n), ends: new Float64Array(n), prots: new Uint8Array(n) };
+      this.maps.forEach((m, i) => {
+        ix!.starts[i] = Number(m.start);
+        ix!.ends[i] = Number(m.end);
+        ix!.prots[i] = m.prot;
+      });
+      this.index = ix;
+    }
+    let lo = 0;
+    let hi = ix.starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a < ix.starts[mid]!) hi = mid - 1;
+      else if (a >= ix.ends[mid]!) lo = mid + 1;
+      else return ix.prots[mid]!;
+    }
+    return 0;
   }
 
   /** copy_from_user: the bytes, or null (EFAULT) when any byte is unmapped or unreadable. */
