@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Generates src/emu/consts.ts from the Unicorn 2 C headers (Debian package libunicorn-dev).
+// Generates src/emu/consts.ts from the Unicorn 2.1 C headers (Debian package libunicorn-dev).
 //
+//   scripts/fetch-unicorn.sh --headers /tmp/uc21 && node scripts/gen-unicorn-consts.mjs /tmp/uc21
 //   node scripts/gen-unicorn-consts.mjs [include-dir] [output-file]
 //
 // Defaults: /usr/include/unicorn and src/emu/consts.ts (relative to the repository root).
+// The headers must be 2.1 or later (Debian 12's own libunicorn-dev is 2.0.1, which lacks the
+// TLB controls): 2.1 only appends to the enums 2.0.1 had (new registers at the end, new
+// error, hook and control numbers), so the values crashlab uses are the same in both, and
+// the engine checks at run time which 2.1 features the loaded library has.
 // The output is committed, so the runtime never needs the headers. It is deterministic:
 // header order is kept and nothing time- or host-dependent is written.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -129,6 +134,9 @@ const tables = [
   ['UC_CTL', 'uc_control_type (the Type field of a uc_ctl control value)', 'unicorn.h', 'UC_CTL_',
     parseEnum(unicornH, 'uc_control_type')],
   ['UC_PROT', 'uc_prot', 'unicorn.h', 'UC_PROT_', parseEnum(unicornH, 'uc_prot')],
+  ['UC_TLB', 'uc_tlb_type (UC_CTL_TLB_TYPE; 2.1)', 'unicorn.h', 'UC_TLB_', parseEnum(unicornH, 'uc_tlb_type')],
+  ['UC_CTL_CONTEXT', 'uc_context_content (UC_CTL_CONTEXT_MODE; 2.1)', 'unicorn.h', 'UC_CTL_CONTEXT_',
+    parseEnum(unicornH, 'uc_context_content')],
   ['UC_CPU_ARM64', 'uc_cpu_arm64', 'arm64.h', 'UC_CPU_ARM64_', parseEnum(arm64H, 'uc_cpu_arm64')],
   ['ARM64_REG', 'uc_arm64_reg', 'arm64.h', 'UC_ARM64_REG_', parseEnum(arm64H, 'uc_arm64_reg')],
   ['ARM64_INS', 'uc_arm64_insn', 'arm64.h', 'UC_ARM64_INS_', parseEnum(arm64H, 'uc_arm64_insn')],

@@ -9,6 +9,7 @@ import { refineFaultPc } from './emu/exact-pc.js';
 import { DEFAULT_MEM_LIMIT, Machine, type MemoryFault, type OutputSink, type ProcessSpec, type RunLimits } from './emu/machine.js';
 import { RunInputs } from './linux/fs.js';
 import type { UnsupportedCall } from './linux/kernel.js';
+import type { OverlayChanges } from './linux/vfs/export.js';
 import { readElf } from './loader/elf.js';
 import { planImage, selectArch } from './loader/image.js';
 import { Symbolizer, type Location } from './symbolize/index.js';
@@ -26,8 +27,15 @@ export interface EmuRequest {
   env: readonly string[];
   limits: RunLimits;
   output: OutputSink;
-  /** Directory the guest sees as "/" (read-only); none by default. */
+  /** Directory the guest sees as "/" (a read-only layer under its private overlay); none by default. */
   fsRoot?: string | null;
+  /** --fs-limit: bytes the guest's file-system overlay may hold (default 256 MiB). */
+  fsLimit?: number;
+  /**
+   * Called once, with what the guest changed in its file system, when the run stops
+   * (from the first run, never from the exact-pc replay): --fs-out.
+   */
+  onFileSystem?: (changes: OverlayChanges) => void;
   /** Unknown system calls end the run (SIGSYS) instead of returning -ENOSYS. */
   strict?: boolean;
   /** Most guest memory mapped at once (default 1 GiB). */
@@ -97,6 +105,8 @@ export interface Fault {
 
 export interface Crash {
   arch: ArchName;
+  /** The emulator that ran the guest, e.g. "unicorn 2.1.4". */
+  engine: string;
   ptrSize: 4 | 8;
   elf: string;
   outcome: Outcome;
@@ -145,6 +155,7 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     env: req.env,
     output: req.output,
     fsRoot: req.fsRoot ?? null,
+    fsLimit: req.fsLimit,
     strict: req.strict ?? false,
     memLimit: req.memLimit ?? DEFAULT_MEM_LIMIT,
     // The guest sees itself at the root of its own file system: an absolute path (glibc's
@@ -190,14 +201,19 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     return { sp: regs.sp, result, frames };
   };
   try {
+    const engineWarning = machine.engineWarning;
+    if (engineWarning) req.warn?.(engineWarning);
     const began = performance.now();
+    // A pause (a hook asked the engine to stop) is not an outcome: run on to the deadline.
+    const limits = { ...req.limits, deadline: began + req.limits.timeoutMs };
     let breakDesc = '';
     if (req.breakAt) {
       const at = resolveLocation(req.breakAt.at, symbols);
       machine.breakAt(at);
       breakDesc = req.breakAt.at;
     }
-    let ev = machine.run(req.limits);
+    let ev = machine.run(limits);
+    while (ev.kind === 'paused') ev = machine.run(limits);
     if (ev.kind === 'breakpoint' && req.breakAt) {
       const steps = req.breakAt.stepi ?? 0;
       const report = (k: number, pc: bigint) => {
@@ -214,8 +230,10 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       if (steps) breakDesc += ` after ${steps} step${steps === 1 ? '' : 's'}`;
     }
     const ranMs = performance.now() - began;
+    req.onFileSystem?.(machine.fileSystemChanges());
     const base = {
       arch: arch.name,
+      engine: machine.engineVersion,
       ptrSize: arch.ptrSize,
       elf: req.displayPath ?? req.path,
       debugInfo: symbolizer.hasDebugInfo,
@@ -230,8 +248,8 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
     if (ev.kind === 'signal') {
       let pc = ev.pc;
       let pcExact = ev.pcExact;
-      if (!pcExact && ev.memory) {
-        // The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
+      if (!pcExact && ev.memory && !machine.fastPath) {
+        // Unicorn 2.0.1 only (2.1's fault pc is exact). The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
         // slower): give it four times that time, whatever --timeout was (that bounds
         // runaway guests, not this).
         const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };

@@ -69,7 +69,7 @@ export const aarch64: Arch = {
     stat: 'generic',
     sigactionRestorer: true,
     // arch/arm64/include/uapi/asm/fcntl.h moves these two from the generic values.
-    openFlags: { directory: 0o40000, nofollow: 0o100000 },
+    openFlags: { directory: 0o40000, nofollow: 0o100000, largefile: 0o400000 },
     // HWCAP_FP | ASIMD | AES | PMULL | SHA1 | SHA2 | CRC32: what Unicorn's Cortex-A72 model
     // implements (arch/arm64/include/uapi/asm/hwcap.h). No HWCAP_CPUID: glibc would read MIDR_EL1.
     hwcap: 0xfbn,

@@ -89,7 +89,7 @@ export function makeRiscv(name: ArchName, bits: 32 | 64): Arch {
       userTop: bits === 64 ? 0x7fff_ffff_f000n : 0x8000_0000n,
       stat: 'generic',
       sigactionRestorer: false,
-      openFlags: { directory: 0o200000, nofollow: 0o400000 },
+      openFlags: { directory: 0o200000, nofollow: 0o400000, largefile: 0o100000 },
       // One bit per single-letter extension, 'a' = bit 0 (arch/riscv/include/uapi/asm/hwcap.h):
       // I, M, A, F, D, C, what Unicorn's default CPU implements.
       hwcap: [...'imafdc'].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 97)), 0n),

@@ -64,7 +64,7 @@ export interface LinuxAbi {
   /** Whether struct sigaction (kernel form) has sa_restorer (x86-64, aarch64; not RISC-V). */
   sigactionRestorer: boolean;
   /** open(2) flags that differ between arches (asm/fcntl.h). */
-  openFlags: { directory: number; nofollow: number };
+  openFlags: { directory: number; nofollow: number; largefile: number };
   /** AT_HWCAP (what the emulated CPU offers, in the kernel's bit encoding) and AT_PLATFORM. */
   hwcap: bigint;
   /** AT_HWCAP2, on the arches whose kernel passes it. */

@@ -77,7 +77,7 @@ export const x86_64: Arch = {
     userTop: 0x7fff_ffff_f000n,
     stat: 'x86-64',
     sigactionRestorer: true,
-    openFlags: { directory: 0o200000, nofollow: 0o400000 },
+    openFlags: { directory: 0o200000, nofollow: 0o400000, largefile: 0o100000 },
     // CPUID.1:EDX as the kernel passes it (glibc reads cpuid itself on x86).
     hwcap: 0x178bfbffn,
     platform: 'x86_64',

@@ -10,6 +10,7 @@ import { toJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { log } from '../log.js';
 import { parseSize } from '../linux/mm.js';
+import { checkOutDir, writeChanges, type OverlayChanges } from '../linux/vfs/export.js';
 import { checkArchOption, UsageError } from './errors.js';
 
 export interface EmuArgs {
@@ -22,6 +23,8 @@ export interface EmuArgs {
   env: string[];
   html?: string;
   fs?: string;
+  'fs-limit': string;
+  'fs-out'?: string;
   strict: boolean;
   'mem-limit': string;
   break?: string;
@@ -37,7 +40,9 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .option('timeout', { type: 'number', default: 10, describe: 'stop the guest after this many seconds (outcome timeout, exit 124)' })
     .option('max-insns', { type: 'number', default: 0, describe: 'stop the guest after this many instructions (0: no limit)' })
     .option('env', { type: 'string', array: true, nargs: 1, default: [], describe: 'environment entry K=V for the guest (repeatable; empty by default)' })
-    .option('fs', { type: 'string', requiresArg: true, describe: 'directory the guest sees as / (read-only); without it the guest sees no files' })
+    .option('fs', { type: 'string', requiresArg: true, describe: 'directory the guest sees as / (read-only: its writes go to a private overlay); without it the guest starts from an empty root' })
+    .option('fs-limit', { type: 'string', default: '256M', describe: "most bytes the guest's file-system overlay holds (ENOSPC beyond; bytes, or with K/M/G)" })
+    .option('fs-out', { type: 'string', requiresArg: true, describe: 'after the run, write what the guest changed in its file system to DIR (new or empty; deletions as .wh.<name> files)' })
     .option('strict', { type: 'boolean', default: false, describe: 'stop the guest (SIGSYS) at a system call crashlab does not implement, instead of returning ENOSYS' })
     .option('mem-limit', { type: 'string', default: '1G', describe: 'most guest memory mapped at once (bytes, or with K/M/G)' })
     .option('break', { type: 'string', requiresArg: true, describe: 'stop the first time the guest is about to execute SYMBOL, SYMBOL+OFF or ADDR and report the stack there (outcome breakpoint, exit 0)' })
@@ -48,6 +53,7 @@ export function emuBuilder(y: Argv): Argv<EmuArgs> {
     .example('$0 emu --json prog.elf', 'machine-readable report on stdout')
     .example('$0 emu --fs ./data prog.elf -- /input.txt', 'let the guest read files under ./data, as /')
     .example('$0 emu --break bt_leaf+4 prog.elf', 'report the stack when the guest reaches bt_leaf+4')
+    .example('$0 emu --fs-out out/ prog.elf', 'write what the guest changed in its files to out/')
     .example('$0 emu --html crash.html prog.elf', 'also draw the crash as an HTML page') as unknown as Argv<EmuArgs>;
 }
 
@@ -61,6 +67,14 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
   if (!Number.isInteger(a.stepi) || a.stepi < 0) throw new UsageError(`--stepi must be a non-negative integer, got ${a.stepi}`);
   if (a.stepi && a.break === undefined) throw new UsageError('--stepi needs --break');
   if (a.break !== undefined && String(a.break).trim() === '') throw new UsageError('--break expects SYMBOL, SYMBOL+OFF or an address');
+  const fsLimit = parseSize(String(a['fs-limit']));
+  if (fsLimit === null || fsLimit < 1n << 16n || fsLimit > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--fs-limit expects a size of at least 64K (bytes, or a number with K, M or G), got '${a['fs-limit']}'`);
+  const fsOut = a['fs-out'] === undefined ? undefined : String(a['fs-out']);
+  if (fsOut !== undefined) {
+    const why = fsOut === '' ? 'expects a directory' : checkOutDir(fsOut);
+    if (why) throw new UsageError(`--fs-out ${fsOut}: ${why}`);
+  }
+  let fsChanges: OverlayChanges | null = null;
   const fsRoot = a.fs === undefined ? null : String(a.fs);
   if (fsRoot !== null) {
     let st;
@@ -90,6 +104,8 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
     limits: { timeoutMs: a.timeout * 1000, maxInsns: a['max-insns'] },
     output,
     fsRoot,
+    fsLimit: Number(fsLimit),
+    ...(fsOut !== undefined ? { onFileSystem: (c: OverlayChanges) => void (fsChanges = c) } : {}),
     strict: a.strict,
     memLimit,
     warn: (m) => warnings.push(m),
@@ -113,5 +129,14 @@ export async function emuCommand(a: EmuArgs): Promise<number> {
     writeSync(2, renderText(crash));
   }
   if (html !== undefined) writeHtml(html, renderHtml({ crash, explanation: ex ? await ex : null, elf: a.elf }));
+  if (fsOut !== undefined && fsChanges) {
+    let report;
+    try {
+      report = writeChanges(fsOut, fsChanges);
+    } catch (e) {
+      throw new UsageError(`--fs-out ${fsOut}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const s of report.skipped) writeSync(2, `crashlab: --fs-out: not written: ${s}\n`);
+  }
   return crash.outcome.exitCode;
 }

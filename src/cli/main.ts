@@ -9,8 +9,14 @@ import { goldenBuilder, goldenCommand, type GoldenArgs } from './golden.js';
 import { workerMain } from '../golden/pool.js';
 import { symbolizeBuilder, symbolizeCommand, type SymbolizeArgs } from './symbolize.js';
 import { reportError, UsageError } from './errors.js';
+import { versionText } from './version.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // Handled before yargs so that only --version loads the engine (to name its version).
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(versionText());
+    return 0;
+  }
   let code = 0;
   const parser = yargs(argv)
     .scriptName('crashlab')
@@ -40,7 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'give a command (try: crashlab emu --help)')
     .strict()
     .help()
-    .version()
+    .version(false)
+    .option('version', { type: 'boolean', describe: 'Show the crashlab and engine versions' })
     .exitProcess(false)
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

@@ -1,4 +1,7 @@
-// Exact frame #0 for memory faults.
+// Exact frame #0 for memory faults on the Unicorn 2.0.1 fallback only. On Unicorn >= 2.1
+// (the engine set-up fetches) the machine's fast path has the exact pc from the refused
+// TLB fill and never replays (machine.ts); the pipeline calls this only when
+// !machine.fastPath.
 //
 // Unicorn 2.0.1 reports a memory fault with a stale pc: the start of some translated block
 // on the way (the faulting block's, an earlier block chained into it, even the target of

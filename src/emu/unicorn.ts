@@ -1,8 +1,50 @@
 // Thin typed binding to the native Unicorn 2 library (libunicorn.so.2) through koffi.
 //
-// This is the only module that imports koffi. The library is loaded lazily on first use.
-// Guest addresses and register values are always bigint. The normal run path installs no
-// per-instruction JS hook; hooks are opt-in and each costs a JS call per event.
+// This is the only module that imports koffi. The library is loaded lazily on first use:
+// Unicorn >= 2.1 from .unicorn/ (fetched by scripts/setup.sh), else the system's 2.0.1
+// with one warning (engineWarning), or exactly CRASHLAB_LIBUNICORN (src/emu/library.ts).
+// Guest addresses and register values are bigint (the TLB-fill hook, which runs on every
+// TLB miss, gets a number where it fits). The normal run path installs no per-instruction
+// JS hook; hooks are opt-in and each costs a JS call per event.
+//
+// What each hook costs on the fast path (Unicorn 2.1.4, virtual TLB with a fill hook, exit
+// checks off; `node bench/engine-hooks.mjs`, CPU ns per iteration of an x86-64 store + load
+// loop that costs 4.5 ns with no other hook):
+// - onTlbFill: one JS call per TLB miss only, about 1.5 us each; hits cost nothing.
+// - onCode(begin, end) on one address (a breakpoint): turns the exit checks back on for the
+//   whole guest (9.2 ns, 2x, while any code, block or memory-access hook exists); only
+//   blocks that contain the range call the hook, and every instruction inside the range is
+//   a JS call (202 ns on the loop's own instruction). Adding it drops the cached blocks
+//   over the range, so a breakpoint set mid-run takes effect.
+// - onMemAccess(type, begin, end) (a watchpoint): every load or store of that type
+//   anywhere leaves the fast path for the slow helper, which checks the range
+//   (uc_mem_hook_installed, notdirty_write in 2.1.4's cputlb.c): 38.9 ns (9x) with a write
+//   hook on bytes the loop never writes, 305 ns when every iteration writes the watched
+//   slot. The cost is on the whole guest while the hook exists: remove it when done.
+// - onInterrupt, onSyscallInsn, onInsnInvalid: nothing until the event.
+// - onMemInvalid: covers every address, so on 2.1 it keeps every store on the slow path
+//   (29 ns per store in the default TLB): the 2.1 fast path does not install it.
+//
+// Exit checks (2.1). Unicorn 2.1.4 translates every guest load and store followed by a call
+// of its helper check_exit_request (qemu/tcg/tcg-op.c), which costs more than the access
+// itself: it is how a hook's uc_emu_stop takes effect right after the access or instruction
+// that ran the hook. A run with no code, block or memory-access hook and no instruction
+// count stops only at block starts, at exceptions (faults, traps, system calls) and from the
+// timeout thread, none of which needs these checks; the check at each block start stays.
+// In the default (CPU) TLB mode a store to a read-only or unmapped page returns from the
+// store helper without storing and without leaving the block, and relies on the check that
+// follows; with the virtual TLB every such access is refused at the TLB fill, which leaves
+// at once (a longjmp), before any helper error path. So while an engine runs the virtual
+// TLB with none of those hooks and no count, crashlab sets the engine's translation-time
+// switch for the checks off (uc_struct.no_exit_request, which Unicorn itself sets
+// inside AArch32 IT blocks). Its offset is private to the build: it is read from the
+// library's own check_exit_request_<arch> code (`cmpb $0, off(%rsi)` after loading
+// tcg_ctx->uc), the same in all four arch copies, else the switch is left alone.
+// Adding such a hook or counting turns the checks back on (and drops the translated blocks,
+// since the switch acts when a block is translated). Measured: `crashlab emu --timeout 60
+// guests/build/x86-64/stores.elf` takes 2.6 s of CPU, 7.4 s with the checks kept on
+// (CRASHLAB_UNICORN_EXIT_CHECKS=always); a store costs 3.9 ns instead of 6.9
+// (bench/unicorn-stores.mjs).
 //
 // Facts about 2.0.1 that shape this file (measured, see also /work/shared/unicorn-notes.md):
 // - koffi 3.3.4 passes uint64_t callback arguments as *signed* 64-bit values: a Number when
@@ -16,12 +58,10 @@
 //   2.0.1's uc_gen_tb has no sigsetjmp around tb_gen_code. tbRequestCache checks first.
 import koffi from 'koffi';
 import type { LibraryHandle, TypeObject } from 'koffi';
-import { UC_ARCH, UC_CTL, UC_CTL_IO, UC_ERR, UC_HOOK, UC_PROT } from './consts.js';
+import { UC_ARCH, UC_CTL, UC_CTL_IO, UC_ERR, UC_HOOK, UC_PROT, UC_TLB } from './consts.js';
+import { libraryCandidates, type LibraryChoice } from './library.js';
 
 export * from './consts.js';
-
-/** The library koffi loads: Debian's soname, or CRASHLAB_LIBUNICORN (a path or soname). */
-const LIBRARY = process.env.CRASHLAB_LIBUNICORN || 'libunicorn.so.2';
 
 /** The native library (or koffi's binary for this platform) cannot be loaded or is too old. */
 export class UnicornUnavailableError extends Error {
@@ -78,6 +118,11 @@ interface UcApi {
   uc_hook_del(uc: UcHandle, hh: number | bigint): number;
   /** Variadic tail: (type, value) pairs, e.g. ('uint64_t', addr, 'void *', buffer). */
   uc_ctl(uc: UcHandle, control: number, ...variadic: unknown[]): number;
+  uc_context_alloc(uc: UcHandle, ctx: [bigint | null]): number;
+  uc_context_save(uc: UcHandle, ctx: bigint): number;
+  uc_context_restore(uc: UcHandle, ctx: bigint): number;
+  uc_context_free(ctx: bigint): number;
+  uc_mem_map_ptr(uc: UcHandle, address: bigint, size: bigint, perms: number, ptr: bigint): number;
 }
 
 const PROTOTYPES: { readonly [K in keyof UcApi]: string } = {
@@ -102,7 +147,18 @@ const PROTOTYPES: { readonly [K in keyof UcApi]: string } = {
   uc_hook_del: 'int uc_hook_del(uc_engine *uc, size_t hh)',
   // uc_control_type is an int-sized enum; uint32_t lets the R/W bits (30..31) pass unsigned.
   uc_ctl: 'int uc_ctl(uc_engine *uc, uint32_t control, ...)',
+  uc_context_alloc: 'int uc_context_alloc(uc_engine *uc, _Out_ void **context)',
+  uc_context_save: 'int uc_context_save(uc_engine *uc, void *context)',
+  uc_context_restore: 'int uc_context_restore(uc_engine *uc, void *context)',
+  uc_context_free: 'int uc_context_free(void *context)',
+  uc_mem_map_ptr: 'int uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)',
 };
+
+/** libc's mmap/munmap, for host memory that several engines map (uc_mem_map_ptr). */
+interface LibcApi {
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): bigint;
+  munmap(addr: bigint, length: number): number;
+}
 
 /** Callback prototypes, named after unicorn.h's typedefs. */
 const CALLBACKS = {
@@ -111,6 +167,9 @@ const CALLBACKS = {
   insnInvalid: 'bool uc_cb_hookinsn_invalid_t(uc_engine *uc, void *user_data)',
   eventMem: 'bool uc_cb_eventmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)',
   syscall: 'void uc_cb_insn_syscall_t(uc_engine *uc, void *user_data)',
+  hookMem: 'void uc_cb_hookmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)',
+  // The result is written with koffi.encode (struct uc_tlb_entry { uint64_t paddr; uc_prot perms; }).
+  tlbFill: 'bool uc_cb_tlbevent_t(uc_engine *uc, uint64_t vaddr, int type, void *result, void *user_data)',
 } as const;
 
 interface Native {
@@ -119,12 +178,22 @@ interface Native {
   cb: { readonly [K in keyof typeof CALLBACKS]: TypeObject };
   /** uc_version's packed value: major << 24 | minor << 16 | patch << 8 | extra. */
   version: number;
+  /** The file loaded and how it was chosen. */
+  library: LibraryChoice;
+  /** Why a better library was passed over (the fallback warning), or null. */
+  warning: string | null;
+  tlbEntry: TypeObject;
+  /** Offset of uc_struct.no_exit_request in this build (2.1), or null when not found. */
+  exitCheckOffset: number | null;
 }
 
 let native: Native | null = null;
 let loadError: UnicornUnavailableError | null = null;
 
-/** Loads libunicorn.so.2 once and checks it is Unicorn 2; a failure is remembered. */
+/** First packed uc_version with the virtual TLB, UC_HOOK_TLB_FILL and exact pcs in it. */
+const VERSION_2_1 = 0x02010000;
+
+/** Loads libunicorn once (library.ts's order) and checks it is Unicorn 2; a failure is remembered. */
 function load(): Native {
   if (native) return native;
   if (loadError) throw loadError;
@@ -138,26 +207,83 @@ function load(): Native {
 }
 
 function loadOnce(): Native {
-  let lib: LibraryHandle;
+  const passedOver: string[] = [];
+  let lastError = '';
+  for (const choice of libraryCandidates()) {
+    let lib: LibraryHandle;
+    try {
+      lib = koffi.load(choice.file);
+    } catch (e) {
+      lastError = `cannot load ${choice.file}: ${(e as Error).message}`;
+      if (choice.source === 'fetched') passedOver.push(`${choice.file} does not load`);
+      continue;
+    }
+    const uc_version = lib.func(PROTOTYPES.uc_version) as UcApi['uc_version'];
+    const major: [number] = [0];
+    const version = uc_version(major, [0]) >>> 0;
+    if (major[0] !== 2) {
+      lastError = `${choice.file} is Unicorn ${formatVersion(version)}; crashlab needs Unicorn 2.x`;
+      if (choice.source === 'fetched') passedOver.push(`${choice.file} is Unicorn ${formatVersion(version)}`);
+      continue;
+    }
+    if (choice.source === 'fetched' && version < VERSION_2_1) {
+      passedOver.push(`${choice.file} is Unicorn ${formatVersion(version)}, not 2.1`);
+      continue;
+    }
+    koffi.opaque('uc_engine');
+    const api = {} as Record<string, unknown>;
+    for (const [name, proto] of Object.entries(PROTOTYPES)) api[name] = lib.func(proto);
+    const cb = {} as Record<string, TypeObject>;
+    for (const [name, proto] of Object.entries(CALLBACKS)) cb[name] = koffi.pointer(koffi.proto(proto));
+    const tlbEntry = koffi.struct('uc_tlb_entry', { paddr: 'uint64_t', perms: 'int' });
+    let warning: string | null = null;
+    if (choice.source === 'system' && version < VERSION_2_1) {
+      const why = passedOver.length ? passedOver.join('; ') : 'Unicorn 2.1 is not in .unicorn/: run scripts/setup.sh';
+      warning = `engine: the system's Unicorn ${formatVersion(version)}, not 2.1 (${why}); guests run slower and memory faults are replayed for an exact pc`;
+    }
+    const exitCheckOffset = version >= VERSION_2_1 && process.env.CRASHLAB_UNICORN_EXIT_CHECKS !== 'always'
+      ? findExitCheckSwitch(choice.file)
+      : null;
+    return { api: api as unknown as UcApi, cb: cb as Native['cb'], version, library: choice, warning, tlbEntry, exitCheckOffset };
+  }
+  throw new UnicornUnavailableError(
+    `libunicorn 2 is not installed (run scripts/setup.sh, or apt-get install libunicorn2): ${lastError}`);
+}
+
+/**
+ * The offset of uc_struct.no_exit_request, read from the code of the library's
+ * check_exit_request_<arch> functions (x86-64 host code):
+ *   48 8b b7 <d32>   mov <d32>(%rdi), %rsi     ; tcg_ctx->uc
+ *   80 be <o32> 00   cmpb $0x0, <o32>(%rsi)    ; uc->no_exit_request
+ * null unless all four arch copies have that sequence with one offset.
+ */
+function findExitCheckSwitch(file: string): number | null {
   try {
-    lib = koffi.load(LIBRARY);
-  } catch (e) {
-    throw new UnicornUnavailableError(
-      `libunicorn 2 is not installed (apt-get install libunicorn2): cannot load ${LIBRARY}: ${(e as Error).message}`);
+    const dl = koffi.load('libc.so.6');
+    const dlopen = dl.func('void *dlopen(const char *file, int mode)');
+    const dlsym = dl.func('void *dlsym(void *handle, const char *name)');
+    const RTLD_NOW_NOLOAD = 0x2 | 0x4;
+    const handle = dlopen(file, RTLD_NOW_NOLOAD);
+    if (!handle) return null;
+    let found: number | null = null;
+    for (const arch of ['x86_64', 'aarch64', 'riscv32', 'riscv64']) {
+      const fn = dlsym(handle, `check_exit_request_${arch}`);
+      if (!fn) return null;
+      const code = new Uint8Array(koffi.view(fn, 96));
+      let offset: number | null = null;
+      for (let i = 0; i + 14 <= code.length; i++) {
+        if (code[i] === 0x48 && code[i + 1] === 0x8b && code[i + 2] === 0xb7 && code[i + 7] === 0x80 && code[i + 8] === 0xbe && code[i + 13] === 0x00) {
+          offset = new DataView(code.buffer, code.byteOffset + i + 9, 4).getInt32(0, true);
+          break;
+        }
+      }
+      if (offset === null || offset <= 0 || offset > 0x10000 || (found !== null && found !== offset)) return null;
+      found = offset;
+    }
+    return found;
+  } catch {
+    return null;
   }
-  koffi.opaque('uc_engine');
-  const api = {} as Record<string, unknown>;
-  for (const [name, proto] of Object.entries(PROTOTYPES)) api[name] = lib.func(proto);
-  const cb = {} as Record<string, TypeObject>;
-  for (const [name, proto] of Object.entries(CALLBACKS)) cb[name] = koffi.pointer(koffi.proto(proto));
-  const typed = api as unknown as UcApi;
-  const major: [number] = [0];
-  const version = typed.uc_version(major, [0]) >>> 0;
-  if (major[0] !== 2) {
-    throw new UnicornUnavailableError(
-      `${LIBRARY} is Unicorn ${formatVersion(version)}; crashlab needs Unicorn 2.x`);
-  }
-  return { api: typed, cb: cb as Native['cb'], version };
 }
 
 function formatVersion(v: number): string {
@@ -167,6 +293,48 @@ function formatVersion(v: number): string {
 /** The loaded library's version, e.g. "2.0.1" (from uc_version). */
 export function unicornVersion(): string {
   return formatVersion(load().version);
+}
+
+/** What crashlab runs guests on, for `crashlab --version` and the JSON report. */
+export interface EngineInfo {
+  name: 'unicorn';
+  /** uc_version, e.g. "2.1.4". */
+  version: string;
+  /** The file loaded (a path, or the soname the system resolves). */
+  library: string;
+  source: LibraryChoice['source'];
+  /** Virtual TLB with a fill hook: exact fault pcs without a replay, fast stores (2.1+). */
+  fastPath: boolean;
+}
+
+export function engineInfo(): EngineInfo {
+  const n = load();
+  return {
+    name: 'unicorn',
+    version: formatVersion(n.version),
+    library: n.library.file,
+    source: n.library.source,
+    fastPath: n.version >= VERSION_2_1,
+  };
+}
+
+/** One line naming the engine, e.g. "Unicorn 2.1.4 (fetched: /repo/.unicorn/libunicorn.so.2)". */
+export function engineDescription(): string {
+  try {
+    const e = engineInfo();
+    const how = e.source === 'env' ? 'CRASHLAB_LIBUNICORN' : e.source;
+    return `Unicorn ${e.version} (${how}: ${e.library})${e.fastPath ? '' : ', slow path: no virtual TLB'}`;
+  } catch (e) {
+    return `unavailable (${(e as Error).message})`;
+  }
+}
+
+/**
+ * The one warning line for a fallback to the system's Unicorn 2.0.1 (null when the
+ * fetched 2.1 or CRASHLAB_LIBUNICORN is in use).
+ */
+export function engineWarning(): string | null {
+  return load().warning;
 }
 
 const ERR_NAMES = new Map<number, string>(Object.entries(UC_ERR).map(([k, v]) => [v, `UC_ERR_${k}`]));
@@ -203,6 +371,8 @@ const CTL_PAGE_SIZE_READ = ctl(UC_CTL.UC_PAGE_SIZE, 1, UC_CTL_IO.READ);
 const CTL_TB_REQUEST = ctl(UC_CTL.TB_REQUEST_CACHE, 2, UC_CTL_IO.READ_WRITE); // uc_ctl_request_cache
 const CTL_TB_REMOVE = ctl(UC_CTL.TB_REMOVE_CACHE, 2, UC_CTL_IO.WRITE); // uc_ctl_remove_cache
 const CTL_TB_FLUSH = ctl(UC_CTL.TB_FLUSH, 0, UC_CTL_IO.WRITE); // uc_ctl_flush_tlb (sic)
+const CTL_TLB_FLUSH = ctl(UC_CTL.TLB_FLUSH, 0, UC_CTL_IO.WRITE); // 2.1
+const CTL_TLB_TYPE = ctl(UC_CTL.TLB_TYPE, 1, UC_CTL_IO.WRITE); // 2.1
 
 // ---------------------------------------------------------------------------------------
 
@@ -229,7 +399,13 @@ interface HookRecord {
   hh: number | bigint;
   ptr: bigint;
   live: boolean;
+  /** A code, block or memory-access hook: its uc_emu_stop needs the exit checks. */
+  stops: boolean;
 }
+
+/** Hook types whose callbacks run between instructions or accesses of a block. */
+const STOP_HOOK_TYPES = UC_HOOK.CODE | UC_HOOK.BLOCK | UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE | UC_HOOK.MEM_FETCH |
+  UC_HOOK.MEM_READ_AFTER | UC_HOOK.MEM_INVALID;
 
 /** One Unicorn engine instance. Not thread-safe; hooks run synchronously inside start(). */
 export class Engine {
@@ -245,10 +421,28 @@ export class Engine {
   private deferred: bigint[] = [];
   /** Target page size (uc_ctl UC_CTL_UC_PAGE_SIZE): 4096 on x86/riscv, 1024 on arm64. */
   readonly pageSize: number;
+  /** The library has the virtual TLB and UC_HOOK_TLB_FILL (Unicorn >= 2.1). */
+  readonly hasVirtualTlb: boolean;
+  /** Contexts allocated by contextSave and not yet freed (freed by close()). */
+  private readonly contexts = new Set<EngineContext>();
+  private readonly tlbEntry: TypeObject;
+  /** A view of uc_struct.no_exit_request (see "Exit checks" above), or null. */
+  private readonly exitSwitch: Uint8Array | null;
+  /** Live code, block and memory-access hooks: while any exists the exit checks are on. */
+  private stopHooks = 0;
+  /** uc_emu_start runs with an instruction count (its stop comes from a code hook). */
+  private counting = false;
+  /** UC_TLB_VIRTUAL is on (set by useVirtualTlb). */
+  private virtualTlb = false;
 
   private constructor(uc: UcHandle, api: UcApi, readonly arch: number, readonly mode: number) {
     this.uc = uc;
     this.api = api;
+    const n = load();
+    this.hasVirtualTlb = n.version >= VERSION_2_1;
+    this.tlbEntry = n.tlbEntry;
+    this.exitSwitch = n.exitCheckOffset === null ? null : new Uint8Array(koffi.view(BigInt(uc) + BigInt(n.exitCheckOffset), 1));
+    // The checks stay on until the virtual TLB is on (useVirtualTlb): see "Exit checks".
     const page = new Uint32Array(1);
     const rc = api.uc_ctl(uc, CTL_PAGE_SIZE_READ, 'void *', page);
     this.pageSize = rc === 0 && page[0] ? page[0] : 4096;
@@ -273,6 +467,7 @@ export class Engine {
     const uc = this.uc;
     if (uc === null) return;
     this.uc = null;
+    for (const c of this.contexts) c.free();
     const rc = this.api.uc_close(uc);
     for (const h of this.hooks) {
       h.live = false;
@@ -350,6 +545,47 @@ export class Engine {
     return out;
   }
 
+  /**
+   * uc_mem_map_ptr: map host memory (HostMemory) at addr, so that several engines (one per
+   * guest thread, say) see the same bytes. The memory must outlive every engine mapping it.
+   */
+  memMapHost(addr: bigint, mem: HostMemory, perms: number): void {
+    const rc = this.api.uc_mem_map_ptr(this.handle('uc_mem_map_ptr'), addr, BigInt(mem.size), perms, mem.pointer);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_mem_map_ptr', [hex(addr), hex(mem.size), String(perms)]);
+  }
+
+  // --- CPU contexts (uc_context_*) -------------------------------------------------------
+
+  /**
+   * uc_context_save: the CPU state (registers, pc, flags; not memory) into `into`, or into
+   * a new context. One engine can run several guest threads by saving and restoring
+   * contexts around each slice. Measured (bench/engine-threads.mjs, 2.1.4, CPU time): a
+   * save + restore per slice adds under 1 us (within the noise of a 10 us slice), a new
+   * thread's context about 30 us; an engine per thread over shared host memory
+   * (memMapHost) switches for free but costs about 0.55 ms to create, translates every
+   * block again, and needs every mprotect/munmap and code write applied to each engine.
+   */
+  contextSave(into?: EngineContext): EngineContext {
+    const uc = this.handle('uc_context_save');
+    let ctx = into;
+    if (!ctx) {
+      const out: [bigint | null] = [null];
+      const rc = this.api.uc_context_alloc(uc, out);
+      if (rc !== 0 || out[0] === null) throw new UnicornError(rc, 'uc_context_alloc');
+      ctx = new EngineContext(out[0], this.api, this.contexts);
+      this.contexts.add(ctx);
+    }
+    const rc = this.api.uc_context_save(uc, ctx.pointer);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_context_save');
+    return ctx;
+  }
+
+  /** uc_context_restore: the CPU state saved by contextSave. */
+  contextRestore(ctx: EngineContext): void {
+    const rc = this.api.uc_context_restore(this.handle('uc_context_restore'), ctx.pointer);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_context_restore');
+  }
+
   // --- registers ----------------------------------------------------------------------
 
   /**
@@ -386,12 +622,16 @@ export class Engine {
     const uc = this.handle('uc_emu_start');
     if (this.running) throw new Error('Engine.start() called re-entrantly from a hook');
     this.pending = null;
+    this.counting = count > 0; // the count's stop comes from a code hook
+    this.updateExitChecks();
     this.running = true;
     let rc: number;
     try {
       rc = this.api.uc_emu_start(uc, begin, until, timeoutUs, count);
     } finally {
       this.running = false;
+      this.counting = false;
+      this.updateExitChecks();
       if (this.deferred.length) {
         for (const ptr of this.deferred) koffi.unregister(ptr);
         this.deferred = [];
@@ -403,6 +643,25 @@ export class Engine {
       throw pending.error;
     }
     return rc;
+  }
+
+  /**
+   * Whether the engine checks for a stop request after every load and store (see "Exit
+   * checks" at the top). Acts on blocks translated from now on, so a change drops the
+   * translated blocks. Without the switch (2.0.1, or not found) the checks are always on.
+   */
+  private updateExitChecks(): void {
+    const sw = this.exitSwitch;
+    if (!sw || this.uc === null) return;
+    const on = !this.virtualTlb || this.stopHooks > 0 || this.counting;
+    if (sw[0] === (on ? 0 : 1)) return;
+    sw[0] = on ? 0 : 1;
+    this.api.uc_ctl(this.uc, CTL_TB_FLUSH);
+  }
+
+  /** True while loads and stores are followed by a stop-request check (hooks that stop need it). */
+  get exitChecksOn(): boolean {
+    return !this.exitSwitch || this.exitSwitch[0] === 0;
   }
 
   /** uc_emu_stop; usable from inside a hook. */
@@ -435,8 +694,10 @@ export class Engine {
       if (insn !== undefined) args.push(String(insn));
       throw new UnicornError(rc, 'uc_hook_add', args);
     }
-    const rec: HookRecord = { hh: hh[0], ptr, live: true };
+    const stops = (type & STOP_HOOK_TYPES) !== 0;
+    const rec: HookRecord = { hh: hh[0], ptr, live: true, stops };
     this.hooks.add(rec);
+    if (stops && this.stopHooks++ === 0) this.updateExitChecks();
     return { remove: () => this.removeHook(rec) };
   }
 
@@ -444,6 +705,7 @@ export class Engine {
     if (!rec.live) return;
     rec.live = false;
     this.hooks.delete(rec);
+    if (rec.stops && --this.stopHooks === 0 && !this.running) this.updateExitChecks();
     const rc = this.uc === null ? 0 : this.api.uc_hook_del(this.uc, rec.hh);
     // Unicorn 2 only marks a deleted hook; its trampoline must stay valid until start() returns.
     if (this.running) this.deferred.push(rec.ptr);
@@ -514,15 +776,48 @@ export class Engine {
 
   /**
    * UC_HOOK_CODE on [begin, end] (inclusive; begin > end means everywhere). Every
-   * instruction in range costs a JS call: keep the range as small as possible.
+   * instruction in range costs a JS call: keep the range as small as possible (one
+   * address for a breakpoint). Blocks already translated over the range are dropped, so
+   * the hook applies from the next instruction on, also when added from a hook mid-run.
    */
   onCode(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
-    return this.addHook(UC_HOOK.CODE, load().cb.code, this.wrapCode(cb), begin, end);
+    const h = this.addHook(UC_HOOK.CODE, load().cb.code, this.wrapCode(cb), begin, end);
+    this.dropBlocks(begin, end);
+    return h;
   }
 
   /** UC_HOOK_BLOCK on [begin, end]: called at the start of each translated block. */
   onBlock(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
-    return this.addHook(UC_HOOK.BLOCK, load().cb.code, this.wrapCode(cb), begin, end);
+    const h = this.addHook(UC_HOOK.BLOCK, load().cb.code, this.wrapCode(cb), begin, end);
+    this.dropBlocks(begin, end);
+    return h;
+  }
+
+  /** Translation happens with the hooks present then: drop what was translated before. */
+  private dropBlocks(begin: bigint, end: bigint): void {
+    if (begin > end) this.tbFlush();
+    else if (this.regions().length) this.tbRemoveCache(begin, end + 1n);
+  }
+
+  /**
+   * UC_HOOK_MEM_READ / MEM_WRITE / MEM_FETCH (or their sum) on [begin, end] inclusive: valid
+   * accesses that touch the range (a watchpoint). `type` in the callback is UC_MEM.READ,
+   * WRITE or FETCH; `value` the value written. While such a hook exists the engine checks
+   * accesses in its slow helper (see the cost note at the top of this file).
+   */
+  onMemAccess(types: number, begin: bigint, end: bigint,
+    cb: (type: number, address: bigint, size: number, value: bigint) => void): HookHandle {
+    if ((types & ~(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE | UC_HOOK.MEM_FETCH | UC_HOOK.MEM_READ_AFTER)) !== 0 || types === 0) {
+      throw new UnicornError(UC_ERR.ARG, 'uc_hook_add', [String(types), 'not a valid-access memory hook type']);
+    }
+    const wrapped = (_uc: unknown, type: number, address: number | bigint, size: number, value: number | bigint) => {
+      try {
+        cb(type, BigInt.asUintN(64, BigInt(address)), size, BigInt.asIntN(64, BigInt(value)));
+      } catch (e) {
+        this.fail(e);
+      }
+    };
+    return this.addHook(types, load().cb.hookMem, wrapped, begin, end);
   }
 
   private wrapCode(cb: (address: bigint, size: number) => void) {
@@ -603,5 +898,122 @@ export class Engine {
   tbFlush(): void {
     const rc = this.api.uc_ctl(this.handle('uc_ctl'), CTL_TB_FLUSH);
     if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_flush_tb');
+  }
+
+  // --- the TLB (2.1) ------------------------------------------------------------------------
+
+  /**
+   * UC_CTL_TLB_TYPE: true for UC_TLB_VIRTUAL (every TLB miss asks the onTlbFill hooks; a
+   * page's permissions are what the hook answers), false for UC_TLB_CPU (the default: every
+   * page is RWX to the MMU and the mapped regions' permissions are checked on the slow path).
+   * Throws UC_ERR_ARG on Unicorn 2.0.
+   */
+  useVirtualTlb(on: boolean): void {
+    const rc = this.hasVirtualTlb
+      ? this.api.uc_ctl(this.handle('uc_ctl'), CTL_TLB_TYPE, 'int', on ? UC_TLB.VIRTUAL : UC_TLB.CPU)
+      : UC_ERR.ARG;
+    if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_tlb_mode', [on ? 'UC_TLB_VIRTUAL' : 'UC_TLB_CPU']);
+    this.virtualTlb = on;
+    this.updateExitChecks();
+  }
+
+  /**
+   * UC_CTL_TLB_FLUSH: drop every TLB entry, so the fill hook is asked again. Needed after
+   * any change of what a fill answered (mprotect, munmap, mremap). A no-op on Unicorn 2.0.
+   */
+  tlbFlush(): void {
+    if (!this.hasVirtualTlb) return;
+    const rc = this.api.uc_ctl(this.handle('uc_ctl'), CTL_TLB_FLUSH);
+    if (rc !== 0) throw new UnicornError(rc, 'uc_ctl_flush_tlb');
+  }
+
+  /**
+   * UC_HOOK_TLB_FILL (2.1, virtual TLB): called on a TLB miss with the page address
+   * (a number when below 2^53, else an unsigned bigint) and the access (UC_MEM.READ, WRITE
+   * or FETCH). Return the page's UC_PROT permissions to map it at the same physical address
+   * (the engine's own mapping of that page holds the bytes), or 0 to refuse: emulation then
+   * stops with UC_ERR_EXCEPTION and the pc (read in the hook or after start) is the
+   * faulting instruction, exactly (2.1.4 restores the CPU state before the call).
+   * Answer every permission of the page, not only the one asked: an entry filled with one
+   * permission is refilled on the next access of another kind.
+   */
+  onTlbFill(cb: (page: number | bigint, access: number) => number): HookHandle {
+    const encode = koffi.encode;
+    const entry = this.tlbEntry;
+    const result = { paddr: 0 as number | bigint, perms: 0 };
+    const wrapped = (_uc: unknown, vaddr: number | bigint, type: number, out: unknown) => {
+      try {
+        const page = typeof vaddr === 'number' && vaddr >= 0 ? vaddr : BigInt.asUintN(64, BigInt(vaddr));
+        const perms = cb(page, type);
+        if (!perms) return false;
+        result.paddr = page;
+        result.perms = perms;
+        encode(out, entry, result);
+        return true;
+      } catch (e) {
+        this.fail(e);
+        return false;
+      }
+    };
+    if (!this.hasVirtualTlb) throw new UnicornError(UC_ERR.HOOK, 'uc_hook_add', ['UC_HOOK_TLB_FILL', 'needs Unicorn 2.1']);
+    return this.addHook(UC_HOOK.TLB_FILL, load().cb.tlbFill, wrapped, 1n, 0n);
+  }
+}
+
+/** A saved CPU state (uc_context); free() it, or let Engine.close() free it. */
+export class EngineContext {
+  private live = true;
+  constructor(
+    /** The uc_context pointer. */
+    readonly pointer: bigint,
+    private readonly api: UcApi,
+    private readonly owner: Set<EngineContext>,
+  ) {}
+
+  /** uc_context_free. Idempotent. */
+  free(): void {
+    if (!this.live) return;
+    this.live = false;
+    this.owner.delete(this);
+    this.api.uc_context_free(this.pointer);
+  }
+}
+
+let libc: LibcApi | null = null;
+
+/**
+ * Host memory for uc_mem_map_ptr (Engine.memMapHost): anonymous, zeroed, page-aligned
+ * (libc mmap), readable and writable from JS through `bytes` without a copy. Engines that
+ * map it share its bytes. free() unmaps it; no engine may use it afterwards.
+ */
+export class HostMemory {
+  private freed = false;
+  /** The memory itself, as a JS view over the native pages. */
+  readonly bytes: Uint8Array;
+
+  private constructor(readonly pointer: bigint, readonly size: number) {
+    this.bytes = new Uint8Array(koffi.view(pointer, size));
+  }
+
+  static allocate(size: number): HostMemory {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % 4096 !== 0) throw new RangeError(`HostMemory size must be a positive multiple of 4096, got ${size}`);
+    if (!libc) {
+      const lib = koffi.load('libc.so.6');
+      libc = {
+        mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as LibcApi['mmap'],
+        munmap: lib.func('int munmap(void *addr, size_t length)') as LibcApi['munmap'],
+      };
+    }
+    const PROT_RW = 3;
+    const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+    const ptr = libc.mmap(null, size, PROT_RW, MAP_PRIVATE_ANONYMOUS, -1, 0);
+    if (ptr === null || BigInt.asIntN(64, BigInt(koffi.address(ptr))) === -1n) throw new Error(`mmap of ${size} bytes failed`);
+    return new HostMemory(ptr, size);
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    libc!.munmap(this.pointer, this.size);
   }
 }

@@ -3,6 +3,7 @@
 // plus the facts the cross-arch view compares.
 
 import path from 'node:path';
+import { parseSize } from '../linux/mm.js';
 import { InputError } from '../loader/errors.js';
 import { runEmu } from '../pipeline.js';
 import { renderText } from '../report/text.js';
@@ -29,6 +30,8 @@ interface EmuOptions {
   strict: boolean;
   /** Relative to the folder the display paths are relative to. */
   fs: string | null;
+  /** --fs-limit in bytes, when the case sets one. */
+  fsLimit?: number;
 }
 
 export function parseEmuOptions(opts: readonly string[]): EmuOptions {
@@ -45,7 +48,8 @@ export function parseEmuOptions(opts: readonly string[]): EmuOptions {
     else if (o === '--timeout' && Number(v) > 0) out.timeoutMs = Number(v) * 1000;
     else if (o === '--env' && v.includes('=')) out.env.push(v);
     else if (o === '--fs') out.fs = v;
-    else throw new InputError(`unsupported case option ${o} ${v} (known: --max-insns N, --timeout S, --env K=V, --fs DIR, --strict)`);
+    else if (o === '--fs-limit' && parseSize(v) !== null) out.fsLimit = Number(parseSize(v));
+    else throw new InputError(`unsupported case option ${o} ${v} (known: --max-insns N, --timeout S, --env K=V, --fs DIR, --fs-limit SIZE, --strict)`);
     i++;
   }
   return out;
@@ -78,6 +82,7 @@ export async function runJob(job: Job): Promise<RunResult> {
       limits: { timeoutMs: o.timeoutMs, maxInsns: o.maxInsns },
       strict: o.strict,
       fsRoot: o.fs === null ? null : path.resolve(job.elf.slice(0, job.elf.length - job.display.length), o.fs),
+      fsLimit: o.fsLimit,
       output: (fd, d) => void out[fd].push(d.slice()),
       warn: (m) => warnings.push(m),
     });

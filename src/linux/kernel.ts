@@ -3,8 +3,10 @@
 // arch's own table (src/linux/syscall-table.ts); handlers are by name, one table per
 // concern under src/linux/syscalls/, so one handler serves every arch. Every pointer the
 // guest passes is checked against the address space (EFAULT, never a host access through
-// it); files come only from the --fs sandbox; time, ids and random bytes are virtual and
-// fixed (src/linux/clock.ts, src/linux/ids.ts), so two runs give the same bytes.
+// it); files come from the guest's private file system (src/linux/vfs/: a writable
+// overlay over the read-only --fs directory, /dev and /proc), never the host's; time, ids
+// and random bytes are virtual and fixed (src/linux/clock.ts, src/linux/ids.ts), so two
+// runs give the same bytes.
 //
 // This class is the context handlers receive: the process's memory, descriptors, signal
 // state and clock, and the helpers they share (reading paths, storing results).
@@ -20,12 +22,18 @@ import { ERRNO, type Errno } from './errno.js';
 import { FdTable } from './fdtable.js';
 import { isBlock, type OpenFile } from './files/file.js';
 import { HostStdin, StdStream } from './files/stdio.js';
-import { Sandbox, type FsError, type FsNode, type RunInputs } from './fs.js';
+import { TtyFile } from './files/tty.js';
+import { InodeFile } from './files/vfs-files.js';
+import type { RunInputs } from './fs.js';
 import { DeterministicRandom, VirtualClock } from './clock.js';
 import type { AddressSpace } from './mm.js';
+import { processView, singleProcess } from './process-view.js';
 import { SignalState } from './signal-state.js';
-import { S_IFDIR, S_IFMT } from './structs.js';
 import { HANDLERS } from './syscalls/index.js';
+import { buildFileSystem, DEFAULT_FS_LIMIT, exeImage, FsContext, type LayerSpec, type Vfs } from './vfs/index.js';
+import { DirInode, type Inode } from './vfs/inode.js';
+import type { ExeImage } from './vfs/proc.js';
+import type { Where } from './vfs/vfs.js';
 import { AT_FDCWD, PATH_MAX, type SyscallOutcome } from './syscalls/types.js';
 
 export { CLOCK_EPOCH_SEC, GUEST_GID, GUEST_PID, GUEST_UID } from './ids.js';
@@ -43,8 +51,19 @@ export interface KernelHost {
 }
 
 export interface KernelOptions {
-  /** Directory the guest sees as "/" (read-only); null: no files at all. */
+  /** Directory the guest sees as "/" (a read-only lower layer under its private overlay); null: an empty root. */
   fsRoot: string | null;
+  /** Read-only host directories below --fs, top first (a sysroot), each seen at "/". */
+  lowerLayers?: readonly LayerSpec[];
+  /** --fs-limit: bytes the overlay may hold (default 256 MiB). */
+  fsLimit?: number;
+  /** The program's bytes and PT_LOAD segments (for /proc/self/exe and /proc/self/maps). */
+  exeImage?: { bytes: Uint8Array; segments: ExeImage['segments'] };
+  /** The process's arguments and environment (/proc/self/cmdline, environ). */
+  argv?: readonly string[];
+  env?: readonly string[];
+  /** The Unicorn version whose CPU model /proc/cpuinfo describes. */
+  engineVersion?: string;
   /** Unknown system calls stop the run (SIGSYS) instead of returning -ENOSYS. */
   strict: boolean;
   /** What readlink("/proc/self/exe") and AT_EXECFN give. */
@@ -62,7 +81,12 @@ export interface UnsupportedCall {
 
 export class LinuxKernel {
   readonly fds = new FdTable();
-  readonly fs: Sandbox;
+  /** The guest's file system, and this process's root, cwd and umask in it. */
+  readonly vfs: Vfs;
+  readonly fsctx: FsContext;
+  readonly exe: ExeImage;
+  /** The auxiliary vector the loader built (set once the stack is), for /proc/self/auxv. */
+  auxv: [number, bigint][] = [];
   readonly clock = new VirtualClock();
   readonly random = new DeterministicRandom();
   readonly signals: SignalState;
@@ -75,8 +99,22 @@ export class LinuxKernel {
     readonly host: KernelHost,
     readonly opts: KernelOptions,
   ) {
-    this.fs = new Sandbox(opts.fsRoot, opts.inputs);
     this.stdin = new HostStdin(opts.inputs);
+    const view = () => self;
+    this.vfs = buildFileSystem({
+      layers: [...(opts.fsRoot === null ? [] : [{ dir: opts.fsRoot, name: 'fs' }]), ...(opts.lowerLayers ?? [])],
+      limit: opts.fsLimit ?? DEFAULT_FS_LIMIT,
+      inputs: opts.inputs,
+      clockNs: () => this.clock.peek(),
+      devices: {
+        random: (n) => this.random.bytes(n),
+        tty: (node, flags) => (this.stdin.tty[0] ? new TtyFile(node, flags, this.stdin, (d) => host.output(2, d)) : 'ENXIO'),
+      },
+      proc: singleProcess(this, view, opts.engineVersion ?? '2.0.1'),
+    });
+    this.fsctx = new FsContext(this.vfs.root, this.vfs.root);
+    this.exe = exeImage(this.vfs, opts.exePath, opts.exeImage?.bytes ?? new Uint8Array(0), opts.exeImage?.segments ?? []);
+    const self = processView(this, this.exe);
     const stdio = { stdin: this.stdin, output: (fd: 1 | 2, d: Uint8Array) => host.output(fd, d) };
     for (const fd of [0, 1, 2] as const) this.fds.alloc(new StdStream(fd, stdio), false, fd);
     this.names = new Map(Object.entries(host.arch.syscall.numbers).map(([k, v]) => [v, k]));
@@ -163,16 +201,23 @@ export class LinuxKernel {
     return this.fds.file(fd);
   }
 
+  /**
+   * Where a *at() call's relative path starts: the cwd for AT_FDCWD, else dirfd's
+   * directory (EBADF, or ENOTDIR for a descriptor that is not a directory). An absolute
+   * path ignores dirfd, as the kernel does.
+   */
+  where(dirfd: number, path: string): Where | Errno {
+    if (path.startsWith('/') || dirfd === AT_FDCWD) return { ctx: this.fsctx, base: this.fsctx.cwd };
+    const d = this.file(dirfd);
+    if (!d) return 'EBADF';
+    if (!(d instanceof InodeFile) || !(d.inode instanceof DirInode)) return 'ENOTDIR';
+    return { ctx: this.fsctx, base: d.inode };
+  }
+
   /** Resolve a path relative to dirfd the way the *at() calls do. */
-  lookup(dirfd: number, path: string, follow: boolean): FsNode | Errno | FsError {
+  lookup(dirfd: number, path: string, follow: boolean): Inode | Errno {
     if (path === '') return 'ENOENT';
-    let base = '/';
-    if (!path.startsWith('/') && dirfd !== AT_FDCWD) {
-      const d = this.file(dirfd);
-      if (!d) return 'EBADF';
-      if ((d.stat().mode & S_IFMT) !== S_IFDIR) return 'ENOTDIR';
-      base = d.path;
-    }
-    return this.fs.resolve(path, base, follow);
+    const w = this.where(dirfd, path);
+    return typeof w === 'string' ? w : this.vfs.resolve(w, path, follow);
   }
 }

@@ -64,6 +64,18 @@ export class SignalState {
     };
   }
 
+  /** The masks /proc/<pid>/status shows: pending, blocked, ignored (SIG_IGN) and caught (a handler). */
+  masks(): { pending: bigint; blocked: bigint; ignored: bigint; caught: bigint } {
+    let ignored = 0n;
+    let caught = 0n;
+    for (const [sig, a] of this.actions) {
+      const bit = 1n << BigInt(sig - 1);
+      if (a.handler === SIG_IGN) ignored |= bit;
+      else if (a.handler !== SIG_DFL) caught |= bit;
+    }
+    return { pending: this.pending, blocked: this.blocked, ignored, caught };
+  }
+
   /** rt_sigaction(2): the kernel's struct sigaction is copied as the guest gave it. */
   sigaction(sig: number, act: bigint, oact: bigint, setsize: bigint): bigint | Errno {
     if (setsize !== 8n) return 'EINVAL';

@@ -55,8 +55,16 @@ export interface StatInfo {
   size: bigint;
   blksize: number;
   blocks: bigint;
-  /** Seconds and nanoseconds for atime, mtime and ctime alike. */
+  /** Seconds and nanoseconds for atime, mtime and ctime alike, unless given apart below. */
   time: { sec: bigint; nsec: number };
+  atime?: { sec: bigint; nsec: number };
+  mtime?: { sec: bigint; nsec: number };
+  ctime?: { sec: bigint; nsec: number };
+}
+
+/** atime, mtime and ctime of a stat (each defaulting to time). */
+function times(s: StatInfo): { sec: bigint; nsec: number }[] {
+  return [s.atime ?? s.time, s.mtime ?? s.time, s.ctime ?? s.time];
 }
 
 export function encodeStat(s: StatInfo, layout: 'generic' | 'x86-64'): Uint8Array {
@@ -64,13 +72,13 @@ export function encodeStat(s: StatInfo, layout: 'generic' | 'x86-64'): Uint8Arra
     const b = new Struct(144)
       .u64(0, s.dev).u64(8, s.ino).u64(16, s.nlink).u32(24, s.mode).u32(28, s.uid).u32(32, s.gid)
       .u64(40, s.rdev).u64(48, s.size).u64(56, s.blksize).u64(64, s.blocks);
-    for (const off of [72, 88, 104]) b.u64(off, s.time.sec).u64(off + 8, s.time.nsec);
+    times(s).forEach((t, i) => b.u64(72 + 16 * i, t.sec).u64(80 + 16 * i, t.nsec));
     return b.bytes;
   }
   const b = new Struct(128)
     .u64(0, s.dev).u64(8, s.ino).u32(16, s.mode).u32(20, s.nlink).u32(24, s.uid).u32(28, s.gid)
     .u64(32, s.rdev).u64(48, s.size).u32(56, s.blksize).u64(64, s.blocks);
-  for (const off of [72, 88, 104]) b.u64(off, s.time.sec).u64(off + 8, s.time.nsec);
+  times(s).forEach((t, i) => b.u64(72 + 16 * i, t.sec).u64(80 + 16 * i, t.nsec));
   return b.bytes;
 }
 
@@ -81,7 +89,9 @@ export function encodeStatx(s: StatInfo): Uint8Array {
     .u64(32, s.ino).u64(40, s.size).u64(48, s.blocks)
     .u32(128, Number(s.rdev >> 8n) & 0xfff).u32(132, Number(s.rdev & 0xffn))
     .u32(136, Number(s.dev >> 8n) & 0xfff).u32(140, Number(s.dev & 0xffn));
-  for (const off of [64, 80, 96, 112]) b.u64(off, s.time.sec).u32(off + 8, s.time.nsec);
+  // stx_atime, stx_btime (not in the mask; the ctime), stx_ctime, stx_mtime.
+  const [a, m, c] = times(s);
+  [a!, c!, c!, m!].forEach((t, i) => b.u64(64 + 16 * i, t.sec).u32(72 + 16 * i, t.nsec));
   return b.bytes;
 }
 

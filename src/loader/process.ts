@@ -35,6 +35,8 @@ export interface ProcessStart {
   /** Bytes to write at `base` (the whole initial stack content, up to the stack top). */
   base: bigint;
   bytes: Uint8Array;
+  /** The auxiliary vector, (type, value) pairs ending with AT_NULL (/proc/self/auxv shows it). */
+  auxv: [number, bigint][];
 }
 
 /** Fixed AT_RANDOM bytes: runs must be reproducible. */
@@ -115,7 +117,7 @@ export function buildProcessStack(
     else dv.setUint32(i * 4, Number(w & 0xffffffffn), true);
   });
   for (const w of writes) bytes.set(w.bytes, Number(w.addr - sp));
-  return { sp, base: sp, bytes };
+  return { sp, base: sp, bytes, auxv };
 }
 
 /** Where the program headers are in guest memory (load address + e_phoff, as Linux computes it). */

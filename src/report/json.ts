@@ -8,6 +8,8 @@ const hex = (v: bigint) => '0x' + v.toString(16);
 
 export interface JsonReport {
   schema: number;
+  /** The emulator that ran the guest, e.g. "unicorn 2.1.4". */
+  engine: string;
   arch: string;
   elf: string;
   outcome: { kind: string; signal?: string; signo?: number; exitCode: number; hang?: boolean };
@@ -44,6 +46,7 @@ export function toJson(c: Crash, stdout: string, stderr: string): JsonReport {
   const o = c.outcome;
   return {
     schema: SCHEMA_VERSION,
+    engine: c.engine,
     arch: c.arch,
     elf: c.elf,
     outcome:

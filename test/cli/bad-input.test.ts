@@ -53,5 +53,5 @@ test('a missing libunicorn gives one line naming the package to install, exit 1'
   t.is(r.code, 1);
   const lines = r.stderr.trimEnd().split('\n');
   t.is(lines.length, 1, r.stderr);
-  t.regex(lines[0]!, /^crashlab: libunicorn 2 is not installed \(apt-get install libunicorn2\): cannot load \/nonexistent\/libunicorn\.so\.2: /);
+  t.regex(lines[0]!, /^crashlab: libunicorn 2 is not installed \(run scripts\/setup\.sh, or apt-get install libunicorn2\): cannot load \/nonexistent\/libunicorn\.so\.2: /);
 });

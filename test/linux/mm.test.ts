@@ -3,7 +3,7 @@
 // and the memory limit holds.
 
 import test from 'ava';
-import { AddressSpace, parseSize, PROT_EXEC, PROT_READ, PROT_WRITE, type MemoryBackend } from '../../src/linux/mm.js';
+import { AddressSpace, parseSize, PROT_EXEC, PROT_READ, PROT_WRITE, type MappedFile, type MemoryBackend } from '../../src/linux/mm.js';
 
 const RW = PROT_READ | PROT_WRITE;
 
@@ -123,4 +123,66 @@ test('--mem-limit sizes: bytes, K, M, G (binary)', (t) => {
   t.is(parseSize('4096'), 4096n);
   t.is(parseSize('lots'), null);
   t.is(parseSize('-1M'), null);
+});
+
+/** A file of n bytes for mappings, recording what is written back. */
+function fakeFile(n: number): MappedFile & { bytes: Uint8Array; spaces: Set<AddressSpace> } {
+  const bytes = Uint8Array.from({ length: n }, (_, i) => 65 + ((i >> 12) % 26)); // page k holds letter k
+  const spaces = new Set<AddressSpace>();
+  return {
+    bytes,
+    spaces,
+    dev: 0x803n,
+    ino: 42n,
+    mapsPath: () => '/f',
+    get size() {
+      return bytes.length;
+    },
+    pageIn: (off, len) => {
+      const out = new Uint8Array(len);
+      if (off < bytes.length) out.set(bytes.subarray(off, Math.min(bytes.length, off + len)));
+      return out;
+    },
+    writeBack: (off, b) => bytes.set(b.subarray(0, Math.max(0, Math.min(b.length, bytes.length - off))), off),
+    attach: (s) => void spaces.add(s),
+    detach: (s) => void spaces.delete(s),
+  };
+}
+
+test('file mappings: split pieces keep their file offsets, shared pages are written back on munmap and msync, the file is detached with the last piece', (t) => {
+  const { mem } = space();
+  const f = fakeFile(0x5000);
+  const a = mem.mmap(0n, 0x4000n, RW, 'no', undefined, { file: f, offset: 0x1000n, shared: true, mayWrite: true }) as bigint;
+  t.deepEqual([...mem.readUser(a, 1)!, ...mem.readUser(a + 0x3000n, 1)!], [66, 69], 'pages 1..4 of the file');
+  t.true(f.spaces.has(mem));
+  mem.writeUser(a + 0x1000n, new TextEncoder().encode('xyz'));
+  t.is(mem.munmap(a + 0x1000n, 0x1000n), 0);
+  t.is(new TextDecoder().decode(f.bytes.subarray(0x2000, 0x2003)), 'xyz', 'written back as the page went');
+  t.deepEqual(mem.mappings.filter((m) => m.file).map((m) => `${(m.start - a).toString(16)}:${m.file!.offset.toString(16)}`), ['0:1000', '2000:3000']);
+  mem.writeUser(a + 0x2000n, new TextEncoder().encode('msync'));
+  t.is(mem.msync(a, 0x4000n), 'ENOMEM', 'the hole in the middle is not mapped');
+  t.is(mem.msync(a + 0x2000n, 0x2000n), 0);
+  t.is(new TextDecoder().decode(f.bytes.subarray(0x3000, 0x3005)), 'msync');
+  t.is(mem.munmap(a, 0x4000n), 0);
+  t.false(f.spaces.has(mem), 'detached with its last mapping');
+});
+
+test('file mappings: a write to the file shows in shared views and in private pages the process never wrote', (t) => {
+  const { mem } = space();
+  const f = fakeFile(0x2000);
+  const shared = mem.mmap(0n, 0x2000n, RW, 'no', undefined, { file: f, offset: 0n, shared: true, mayWrite: true }) as bigint;
+  const priv = mem.mmap(0n, 0x2000n, RW, 'no', undefined, { file: f, offset: 0n, shared: false, mayWrite: false }) as bigint;
+  mem.writeUser(priv, new TextEncoder().encode('mine'));
+  const before = f.bytes.slice(0x10, 0x12);
+  const after = new TextEncoder().encode('!!');
+  f.bytes.set(after, 0x10);
+  mem.fileChanged(f, 0x10, before, after);
+  f.bytes.set(after, 0x1010);
+  mem.fileChanged(f, 0x1010, before.map(() => 66), after);
+  t.is(new TextDecoder().decode(mem.readUser(shared + 0x10n, 2)!), '!!');
+  t.is(new TextDecoder().decode(mem.readUser(priv + 0x10n, 2)!), 'AA', 'the private page the process wrote keeps its copy');
+  t.is(new TextDecoder().decode(mem.readUser(priv + 0x1010n, 2)!), '!!', 'an untouched private page shows the file');
+  t.is(mem.mprotect(shared, 0x1000n, PROT_READ), 0);
+  const ro = mem.mmap(0n, 0x1000n, PROT_READ, 'no', undefined, { file: f, offset: 0n, shared: true, mayWrite: false }) as bigint;
+  t.is(mem.mprotect(ro, 0x1000n, RW), 'EACCES', 'a shared view of a read-only descriptor never becomes writable');
 });

@@ -9,16 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { crashlab, parseFrames, ROOT } from '../helpers/cli.js';
-
-const ARCHES = ['rv64', 'aarch64', 'x86-64'] as const;
-type A = (typeof ARCHES)[number];
-const elf = (a: A, p: string) => `guests/linux/build/${a}/${p}.elf`;
-const musl = (p: string, a: A = 'x86-64') => `guests/linux/build/${a}/${p}-musl.elf`;
-/** Every variant of a program: the three glibc builds and the two musl builds (Debian 12 has no riscv64 musl). */
-const BUILDS: { label: string; path: (p: string) => string; arch: A; libc: 'glibc' | 'musl' }[] = [
-  ...ARCHES.map((a) => ({ label: `${a} glibc`, path: (p: string) => elf(a, p), arch: a, libc: 'glibc' as const })),
-  ...(['x86-64', 'aarch64'] as const).map((a) => ({ label: `${a} musl`, path: (p: string) => musl(p, a), arch: a, libc: 'musl' as const })),
-];
+import { ARCHES, BUILDS, elf, musl } from '../helpers/linux.js';
+import { snapshot } from '../helpers/tree.js';
 
 interface Json {
   outcome: { kind: string; signal?: string; exitCode: number; hang?: boolean };
@@ -173,9 +165,10 @@ function sandboxTree(): { dir: string; root: string; secret: string } {
 }
 
 for (const b of BUILDS) {
-  test(`${b.label}: --fs DIR is the guest's read-only root; nothing outside it is readable`, (t) => {
+  test(`${b.label}: --fs DIR is the guest's root, read-only underneath its private overlay; nothing outside it is readable`, (t) => {
     const s = sandboxTree();
     try {
+      const before = snapshot(s.dir);
       const r = crashlab([
         'emu', '--fs', s.root, b.path('readfile'), '--',
         '/data.txt', 'sub/note.txt', '/good-link', '/sub/../data.txt',
@@ -183,25 +176,31 @@ for (const b of BUILDS) {
       ]);
       t.is(r.code, 1, r.stderr); // some paths failed, as they must
       t.notRegex(r.stdout, /HOST SECRET/);
-      t.regex(r.stdout, /^\/data\.txt: 23 bytes\nfirst line\nsecond line\n\/data\.txt: read 23 bytes\n\/data\.txt: at offset 2: rst\n\/data\.txt: open for writing: EROFS$/m);
+      // Opening for writing succeeds (the overlay takes the writes); the host file is untouched.
+      t.regex(r.stdout, /^\/data\.txt: 23 bytes\nfirst line\nsecond line\n\/data\.txt: read 23 bytes\n\/data\.txt: at offset 2: rst\n\/data\.txt: open for writing: succeeded$/m);
       t.regex(r.stdout, /^sub\/note\.txt: read 18 bytes$/m);
       t.regex(r.stdout, /^\/good-link: read 18 bytes$/m);
       t.regex(r.stdout, /^\/sub\/\.\.\/data\.txt: read 23 bytes$/m);
       for (const p of ['../secret.txt', '/../../secret.txt', '/abs-link', '/rel-link', s.secret, '/etc/passwd']) {
         t.regex(r.stdout, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: open failed: (ENOENT|EACCES)$`, 'm'));
       }
+      t.deepEqual(snapshot(s.dir), before, 'the host tree is unchanged');
     } finally {
       rmSync(s.dir, { recursive: true, force: true });
     }
   });
 
-  test(`${b.label}: without --fs the guest sees no files at all`, (t) => {
+  test(`${b.label}: without --fs the guest sees an empty root: no host file, its own /proc`, (t) => {
     const s = sandboxTree();
     try {
-      const r = crashlab(['emu', b.path('readfile'), '--', s.secret, '/etc/hostname', '/proc/self/maps', 'relative.txt']);
+      const r = crashlab(['emu', b.path('readfile'), '--', s.secret, '/etc/hostname', 'relative.txt', '/proc/self/maps']);
       t.is(r.code, 1);
       t.notRegex(r.stdout, /HOST SECRET/);
-      t.is(r.stdout.split('\n').filter((l) => / open failed: ENOENT$/.test(l)).length, 4, r.stdout);
+      t.is(r.stdout.split('\n').filter((l) => / open failed: ENOENT$/.test(l)).length, 3, r.stdout);
+      // /proc/self/maps is the guest's own address space, not the host's (no node, no libc.so).
+      t.regex(r.stdout, /^[0-9a-f]{8,}-[0-9a-f]{8,} r-xp [0-9a-f]{8} 08:03 \d+ +\/readfile(-musl)?\.elf$/m);
+      t.regex(r.stdout, /^[0-9a-f]{8,}-[0-9a-f]{8,} rw-p 00000000 00:00 0 +\[stack\]$/m);
+      t.notRegex(r.stdout, /node|\.so/);
     } finally {
       rmSync(s.dir, { recursive: true, force: true });
     }
@@ -348,10 +347,11 @@ for (const a of ARCHES) {
       const r = crashlab(['emu', '--fs', s.root, elf(a, 'listdir'), '--', '/']);
       t.is(r.code, 0, r.stderr);
       // abs-link and rel-link point outside the root: lstat sees the links themselves.
-      t.is(r.stdout, 'dir  . 0\ndir  .. 0\nlink abs-link 0\nfile data.txt 23\nlink good-link 12\nlink rel-link 0\ndir  sub 0\n'.replace('link abs-link 0', `link abs-link ${s.secret.length}`).replace('link rel-link 0', 'link rel-link 13'));
+      // /dev and /proc are mounted on the root; /tmp is made when the tree has none.
+      t.is(r.stdout, `dir  . 0\ndir  .. 0\nlink abs-link ${s.secret.length}\nfile data.txt 23\ndir  dev 0\nlink good-link 12\ndir  proc 0\nlink rel-link 13\ndir  sub 0\ndir  tmp 0\n`);
       const none = crashlab(['emu', elf(a, 'listdir'), '--', '/']);
-      t.is(none.code, 1);
-      t.is(none.stdout, '/: opendir failed: No such file or directory\n');
+      t.is(none.code, 0);
+      t.is(none.stdout, 'dir  . 0\ndir  .. 0\ndir  dev 0\ndir  proc 0\ndir  tmp 0\n');
     } finally {
       rmSync(s.dir, { recursive: true, force: true });
     }

@@ -57,7 +57,7 @@ export type WriteResult = number | Errno | Block;
 /** An entry of a directory listing, for getdents64. */
 export interface DirEntry {
   name: string;
-  kind: 'file' | 'dir' | 'symlink' | 'other';
+  kind: 'file' | 'dir' | 'symlink' | 'chr' | 'fifo' | 'sock' | 'other';
   ino: bigint;
 }
 

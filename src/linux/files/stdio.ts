@@ -94,8 +94,13 @@ export class StdStream extends OpenFile {
 
   override ioctl(request: number): Uint8Array | Errno {
     if (!this.host.stdin.tty[this.fd]) return 'ENOTTY';
-    if (request === TCGETS) return encodeTermios();
-    if (request === TIOCGWINSZ) return new Struct(8).u16(0, 24).u16(2, 80).bytes; // 24 rows, 80 columns
-    return 'ENOTTY';
+    return terminalIoctl(request);
   }
+}
+
+/** What a terminal answers to the ioctls programs ask of one (isatty's TCGETS, the window size). */
+export function terminalIoctl(request: number): Uint8Array | Errno {
+  if (request === TCGETS) return encodeTermios();
+  if (request === TIOCGWINSZ) return new Struct(8).u16(0, 24).u16(2, 80).bytes; // 24 rows, 80 columns
+  return 'ENOTTY';
 }

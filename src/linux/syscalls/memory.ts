@@ -1,9 +1,13 @@
-// System calls on the address space (src/linux/mm.ts): brk, mmap and mmap2, munmap,
-// mprotect, mremap and madvise, all within --mem-limit.
+// System calls on the address space (src/linux/mm.ts): brk, mmap and mmap2 (anonymous or
+// of a file of the guest's file system), munmap, mprotect, mremap, madvise and msync, all
+// within --mem-limit; and sysinfo, which reports that limit as the machine's memory.
 
 import type { LinuxKernel } from '../kernel.js';
 import { PAGE, PROT_WRITE } from '../mm.js';
-import { SandboxFile } from '../files/sandbox-files.js';
+import { Struct } from '../structs.js';
+import { RegularFile } from '../files/vfs-files.js';
+import { ZeroFile } from '../vfs/dev.js';
+import type { FileBacking } from '../mm.js';
 import type { HandlerTable, Ret } from './types.js';
 
 const MAP_SHARED = 1;
@@ -14,6 +18,9 @@ const MAP_ANONYMOUS = 0x20;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const MREMAP_MAYMOVE = 1n;
 const MADV_DONTNEED = 4;
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
 
 function mmap(k: LinuxKernel, a: readonly bigint[]): Ret {
   const [addr, length, prot, flags, fdArg, offset] = a as [bigint, bigint, bigint, bigint, bigint, bigint];
@@ -23,15 +30,36 @@ function mmap(k: LinuxKernel, a: readonly bigint[]): Ret {
   if (length === 0n) return 'EINVAL';
   if (offset % PAGE !== 0n) return 'EINVAL';
   const fixed = fl & MAP_FIXED_NOREPLACE ? 'noreplace' : fl & MAP_FIXED ? 'replace' : 'no';
-  let contents: Uint8Array | undefined;
+  const p = Number(prot & 7n);
+  let file: FileBacking | undefined;
   if (!(fl & MAP_ANONYMOUS)) {
     const f = k.file(k.int(fdArg));
     if (!f) return 'EBADF';
-    if (!(f instanceof SandboxFile)) return 'EACCES';
-    if (type !== MAP_PRIVATE && prot & BigInt(PROT_WRITE)) return 'EACCES';
-    contents = f.data.subarray(Math.min(Number(offset), f.data.length));
+    if (offset + length < offset || offset + length > BigInt(Number.MAX_SAFE_INTEGER)) return 'EOVERFLOW';
+    // /dev/zero maps as anonymous memory; other devices, directories and /proc files cannot be mapped.
+    if (!(f instanceof ZeroFile)) {
+      if (!(f instanceof RegularFile)) return f.readable || f.writable ? 'ENODEV' : 'EBADF';
+      if (!f.readable) return 'EACCES';
+      const shared = type !== MAP_PRIVATE;
+      if (shared && p & PROT_WRITE && !f.writable) return 'EACCES';
+      file = { file: f.inode, offset, shared, mayWrite: shared && f.writable };
+    }
   }
-  return k.mem.mmap(addr, length, Number(prot & 7n), fixed, contents);
+  return k.mem.mmap(addr, length, p, fixed, undefined, file);
+}
+
+/** struct sysinfo (linux/sysinfo.h) with one process, the virtual clock and --mem-limit as the machine's RAM. */
+function sysinfo(k: LinuxKernel, buf: bigint): Ret {
+  const w = k.ptr;
+  const s = new Struct(w === 8 ? 112 : 64);
+  const total = k.mem.limit;
+  const used = k.mem.mapped;
+  const words = [k.clock.peek() / 1_000_000_000n, 0n, 0n, 0n, total, total > used ? total - used : 0n, BigInt(k.vfs.budget.used), 0n, 0n, 0n];
+  words.forEach((v, i) => s.ptr(i * w, v, w));
+  s.u16(10 * w, 1); // procs
+  const after = w === 8 ? 88 : 44; // totalhigh, freehigh (0), then mem_unit
+  s.u32(after + 2 * w, 1);
+  return k.put(buf, s.bytes) ? 0n : 'EFAULT';
 }
 
 export const memoryCalls: HandlerTable = {
@@ -52,4 +80,11 @@ export const memoryCalls: HandlerTable = {
     const r = Number(a[2]!) === MADV_DONTNEED ? k.mem.discard(a[0]!, a[1]!) : a[0]! % PAGE === 0n ? 0 : 'EINVAL';
     return r === 0 ? 0n : r;
   },
+  msync: (k, a) => {
+    const flags = k.int(a[2]!);
+    if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || (flags & MS_ASYNC && flags & MS_SYNC)) return 'EINVAL';
+    const r = k.mem.msync(a[0]!, a[1]!);
+    return r === 0 ? 0n : r;
+  },
+  sysinfo: (k, a) => sysinfo(k, a[0]!),
 };

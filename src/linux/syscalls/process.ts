@@ -2,7 +2,7 @@
 // scheduler's answers for one CPU, and the arch's thread-pointer call (x86-64 arch_prctl).
 
 import type { LinuxKernel } from '../kernel.js';
-import { GUEST_GID, GUEST_PID, GUEST_UID } from '../ids.js';
+import { GUEST_GID, GUEST_PID, GUEST_UID, KERNEL } from '../ids.js';
 import { encodeRlimit, encodeUtsname, Struct } from '../structs.js';
 import { ok, type HandlerTable } from './types.js';
 
@@ -40,14 +40,13 @@ export const processCalls: HandlerTable = {
   getegid: () => BigInt(GUEST_GID),
   getresuid: (k, a) => (a.slice(0, 3).every((p) => k.put(p, new Struct(4).u32(0, GUEST_UID).bytes)) ? 0n : 'EFAULT'),
   getresgid: (k, a) => (a.slice(0, 3).every((p) => k.put(p, new Struct(4).u32(0, GUEST_GID).bytes)) ? 0n : 'EFAULT'),
-  umask: () => 0o022n,
   sched_yield: ok,
   sched_getaffinity: (k, a) => {
     if (a[1]! < 8n || a[1]! % BigInt(k.ptr) !== 0n) return 'EINVAL';
     return k.put(a[2]!, new Struct(8).u64(0, 1n).bytes) ? 8n : 'EFAULT';
   },
   uname: (k, a) =>
-    k.put(a[0]!, encodeUtsname({ sysname: 'Linux', nodename: 'crashlab', release: '6.1.0', version: '#1 SMP crashlab', machine: k.arch.linux.machine, domainname: '(none)' }))
+    k.put(a[0]!, encodeUtsname({ ...KERNEL, nodename: KERNEL.hostname, machine: k.arch.linux.machine }))
       ? 0n
       : 'EFAULT',
   prlimit64: (k, a) => {

@@ -84,7 +84,8 @@ export class LineTable {
   /**
    * §6.2: the row for addr is the last row with row.address <= addr in the sequence
    * covering addr; with several rows at that address, the first (as llvm-symbolizer). With
-   * policy 'gdb', the entry gdb's own line table gives (see gdbView).
+   * policy 'gdb', the file and line gdb's own line table gives (see gdbView), with the
+   * row's column where the line is the same.
    */
   find(addr: bigint, policy: LinePolicy = 'dwarf'): LineRow | null {
     const seqs = this.sequences;
@@ -108,8 +109,12 @@ export class LineTable {
       }
       const k = l - 1;
       if (k < 0) continue;
-      if (policy === 'gdb') return gdbFind(s.gdb, addr);
-      return { file: s.files[k]!, line: s.lines[k]!, column: s.columns[k]! };
+      const row = { file: s.files[k]!, line: s.lines[k]!, column: s.columns[k]! };
+      if (policy === 'dwarf') return row;
+      // gdb prints no column: where its line is the row's own, the row's column is exact
+      // for this instruction; elsewhere the column of the entry gdb kept.
+      const g = gdbFind(s.gdb, addr);
+      return g && g.file === row.file && g.line === row.line ? row : g;
     }
     return null;
   }

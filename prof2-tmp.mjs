@@ -1,0 +1,18 @@
+const t0 = performance.now();
+const koffi = (await import('koffi')).default;
+const t1 = performance.now();
+const lib = koffi.load(process.argv[2]);
+const t2 = performance.now();
+const open = lib.func('int uc_open(int arch, int mode, _Out_ void **uc)');
+const map = lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)');
+const ctl = lib.func('int uc_ctl(void *uc, uint32_t control, ...)');
+const out = [null];
+open(8, 8, out);
+const t3 = performance.now();
+if (process.argv[3]) ctl(out[0], (13 | (1 << 26) | (1 << 30)) >>> 0, 'uint32_t', Number(process.argv[3]));
+map(out[0], 0x10000n, 0x1000n, 7);
+const t4 = performance.now();
+const out2 = [null];
+open(8, 8, out2); map(out2[0], 0x10000n, 0x1000n, 7);
+const t5 = performance.now();
+console.log(`koffi ${(t1-t0).toFixed(1)} dlopen ${(t2-t1).toFixed(1)} uc_open ${(t3-t2).toFixed(1)} first map (UC_INIT) ${(t4-t3).toFixed(1)} second engine ${(t5-t4).toFixed(1)}`);
