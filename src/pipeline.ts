@@ -251,8 +251,10 @@ export async function runEmu(req: EmuRequest): Promise<Crash> {
       if (!pcExact && ev.memory && !machine.fastPath) {
         // Unicorn 2.0.1 only (2.1's fault pc is exact). The replay reruns what the first run did, in count mode (measured 1.1x to 3.5x
         // slower): give it four times that time, whatever --timeout was (that bounds
-        // runaway guests, not this).
-        const replayLimits = { timeoutMs: 4 * ranMs + 1000, maxInsns: req.limits.maxInsns };
+        // runaway guests, not this), and never less than --timeout itself: a short run's
+        // replay must not lose a race with a stall of a loaded machine (it then reports the
+        // start of the translated block: aarch64 gcc-O2-fp tail's 0x400904, not 0x40090c).
+        const replayLimits = { timeoutMs: Math.max(4 * ranMs + 1000, req.limits.timeoutMs), maxInsns: req.limits.maxInsns };
         const r = refineFaultPc(image, spec, ev, replayLimits);
         pc = r.pc;
         pcExact = r.exact;
